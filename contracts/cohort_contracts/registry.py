@@ -1,0 +1,199 @@
+"""From an event type to its payload model, subject and stream; parsing with named errors.
+
+`parse_event` is the one door every incoming message goes through. It tells apart the
+ways a message can be unusable (see `errors.py`), so dead-letters carry a precise reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .envelope import TYPE_PATTERN, CloudEvent, new_event_id, utcnow
+from .errors import (
+    AgencyMismatch,
+    MalformedEnvelope,
+    NotJson,
+    SchemaViolation,
+    UnknownEventType,
+    UnsupportedVersion,
+    WrongSubject,
+)
+
+P = TypeVar("P", bound=BaseModel)
+
+INTAKE_PREFIX = "intake"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One entry of the catalogue.
+
+    `subject` is the NATS subject for network events; intake events have `subject=None`
+    and travel on `intake.<agency>.<entity>.<verb>`. A subject ending in `.>` (reports)
+    is a family: the publisher chooses the tail.
+    """
+
+    type: str
+    model: type[BaseModel]
+    stream: str
+    subject: str | None = None
+    description: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.type.rsplit(".", 1)[0]
+
+    @property
+    def is_intake(self) -> bool:
+        return self.subject is None
+
+    def subject_for(self, agency: str, tail: str | None = None) -> str:
+        if self.subject is None:
+            return f"{INTAKE_PREFIX}.{agency}.{self.name}"
+        if self.subject.endswith(".>"):
+            if not tail:
+                raise ValueError(f"{self.type} needs a subject tail, e.g. country.COM.session")
+            return f"{self.subject[:-2]}.{tail}"
+        return self.subject
+
+    def accepts_subject(self, subject: str) -> bool:
+        if self.subject is None:
+            parts = subject.split(".", 2)
+            return len(parts) == 3 and parts[0] == INTAKE_PREFIX and parts[2] == self.name
+        if self.subject.endswith(".>"):
+            return subject.startswith(self.subject[:-1]) and len(subject) > len(self.subject) - 1
+        return subject == self.subject
+
+
+@dataclass(frozen=True)
+class Event(Generic[P]):
+    """A parsed, validated event: its envelope and its typed payload."""
+
+    envelope: CloudEvent
+    payload: P
+    spec: EventSpec
+
+    @property
+    def id(self) -> str:
+        return self.envelope.id
+
+    @property
+    def type(self) -> str:
+        return self.envelope.type
+
+    @property
+    def agency(self) -> str:
+        return self.envelope.agency
+
+    @property
+    def time(self) -> datetime:
+        return self.envelope.time
+
+
+class Registry:
+    def __init__(self, specs: list[EventSpec]) -> None:
+        self._by_type = {spec.type: spec for spec in specs}
+        if len(self._by_type) != len(specs):
+            raise ValueError("duplicate event type in the catalogue")
+        self._names = {spec.name for spec in specs}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_type.values())
+
+    def __len__(self) -> int:
+        return len(self._by_type)
+
+    def spec(self, event_type: str) -> EventSpec:
+        spec = self._by_type.get(event_type)
+        if spec is not None:
+            return spec
+        match = TYPE_PATTERN.match(event_type)
+        if match and match["name"] in self._names:
+            known = sorted(t for t in self._by_type if t.startswith(match["name"] + ".v"))
+            raise UnsupportedVersion(f"{event_type} is not supported; known: {', '.join(known)}")
+        raise UnknownEventType(f"{event_type!r} is not in the event catalogue")
+
+    def spec_for_model(self, model: type[BaseModel]) -> EventSpec:
+        for spec in self._by_type.values():
+            if spec.model is model:
+                return spec
+        raise KeyError(model.__name__)
+
+    def parse(self, body: bytes | str, subject: str) -> Event[Any]:
+        """Validate one message as it arrived on `subject`; raise a `ContractError` if unusable."""
+        envelope = _decode_envelope(body)
+        spec = self.spec(envelope.type)
+        if not spec.accepts_subject(subject):
+            raise WrongSubject(f"{envelope.type} does not belong on subject {subject!r}")
+        if spec.is_intake:
+            token = subject.split(".")[1]
+            if token != envelope.agency:
+                raise AgencyMismatch(
+                    f"agency {envelope.agency!r} published on {subject!r} (agency token {token!r})"
+                )
+        try:
+            payload = spec.model.model_validate(envelope.data)
+        except ValidationError as exc:
+            raise SchemaViolation(_describe(exc, envelope.type)) from None
+        return Event(envelope=envelope, payload=payload, spec=spec)
+
+    def build(
+        self,
+        payload: BaseModel,
+        *,
+        source: str,
+        agency: str,
+        subject_id: str | None = None,
+        time: datetime | None = None,
+        correlationid: str | None = None,
+        causationid: str | None = None,
+        event_id: str | None = None,
+    ) -> CloudEvent:
+        """Wrap a payload in an envelope (the caller picks the NATS subject via the spec)."""
+        spec = self.spec_for_model(type(payload))
+        eid = event_id or new_event_id()
+        return CloudEvent(
+            specversion="1.0",
+            id=eid,
+            source=source,
+            type=spec.type,
+            time=time or utcnow(),
+            subject=subject_id,
+            agency=agency,
+            correlationid=correlationid or causationid or eid,
+            causationid=causationid,
+            data=payload.model_dump(mode="json"),
+        )
+
+
+def encode(event: CloudEvent) -> bytes:
+    """The wire form of an envelope: compact UTF-8 JSON."""
+    return event.model_dump_json(exclude_none=True).encode()
+
+
+def _decode_envelope(body: bytes | str) -> CloudEvent:
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise NotJson(f"body is not UTF-8 JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise MalformedEnvelope(f"body is JSON {type(raw).__name__}, not an object")
+    try:
+        return CloudEvent.model_validate(raw)
+    except ValidationError as exc:
+        raise MalformedEnvelope(_describe(exc, "envelope")) from None
+
+
+def _describe(exc: ValidationError, what: str) -> str:
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+        for err in exc.errors(include_url=False)[:10]
+    ]
+    more = exc.error_count() - len(problems)
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return f"{what}: " + "; ".join(problems) + suffix

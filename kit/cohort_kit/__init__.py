@@ -1,0 +1,18 @@
+"""cohort_kit: what every Cohort service shares."""
+
+from .errors import Invalid, NotYetApplicable
+from .service import Runtime, ServiceDefinition, run, serve
+from .settings import ServiceSettings
+from .units import Router, Unit
+
+__all__ = [
+    "Invalid",
+    "NotYetApplicable",
+    "Router",
+    "Runtime",
+    "ServiceDefinition",
+    "ServiceSettings",
+    "Unit",
+    "run",
+    "serve",
+]

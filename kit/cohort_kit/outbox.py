@@ -1,0 +1,40 @@
+"""Transactional outbox: events are written with the state change that causes them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+from cohort_contracts import CloudEvent, encode
+
+NOTIFY_CHANNEL = "cohort_outbox"
+_DERIVED = uuid.UUID("6f1c1d4e-8f0b-4c7e-9a55-3c0b6b1f2a10")
+
+
+def derived_event_id(cause_id: str, key: str) -> str:
+    """A deterministic id for an event caused by another, so a re-run emits the same ids."""
+    return str(uuid.uuid5(_DERIVED, f"{cause_id}|{key}"))
+
+
+async def enqueue(
+    con: asyncpg.Connection,
+    event: CloudEvent,
+    *,
+    subject: str,
+    stream: str,
+    headers: dict[str, Any] | None = None,
+) -> None:
+    """Add one event to the outbox inside the caller's transaction."""
+    await con.execute(
+        """INSERT INTO outbox (event_id, subject, stream, body, headers)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (event_id) DO NOTHING""",
+        event.id,
+        subject,
+        stream,
+        encode(event),
+        headers or {},
+    )
+    # Only a wake-up for the relay; the table is the source of truth.
+    await con.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)

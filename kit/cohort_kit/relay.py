@@ -1,0 +1,128 @@
+"""Outbox relay: publishes committed outbox rows to JetStream, exactly once in effect.
+
+A row is marked published only after the server's PubAck, in the transaction that claimed
+it. A crash between PubAck and commit republishes the row with the same `Nats-Msg-Id`, and
+the stream's duplicate window absorbs it. One relay at a time publishes (a transaction-level
+advisory lock), so events leave in the order they were committed, whatever the replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import structlog
+
+from .errors import is_transient
+from .metrics import OUTBOX_LAG, OUTBOX_PENDING, OUTBOX_PUBLISHED
+from .outbox import NOTIFY_CHANNEL
+
+log = structlog.get_logger(__name__)
+
+Publish = Callable[[str, bytes, dict[str, str], str], Awaitable[Any]]
+_RELAY_LOCK = 0x0C0408
+
+CLAIM = """
+SELECT seq, event_id, subject, stream, body, headers FROM outbox
+WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+"""
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        publish: Publish,
+        *,
+        service: str,
+        batch: int = 200,
+        poll_seconds: float = 1.0,
+        after_publish: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        self._pool = pool
+        self._publish = publish
+        self._service = service
+        self._batch = batch
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._stopping = False
+        # Test seam: runs after a PubAck and before the row is marked (fault injection).
+        self._after_publish = after_publish
+
+    async def drain_once(self) -> int:
+        """Publish one batch; return how many rows were published."""
+        async with self._pool.acquire() as con, con.transaction():
+            if not await con.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
+                return 0
+            rows = await con.fetch(CLAIM, self._batch)
+            for row in rows:
+                headers = {**row["headers"], "Nats-Msg-Id": row["event_id"]}
+                await self._publish(row["subject"], row["body"], headers, row["stream"])
+                if self._after_publish is not None:
+                    await self._after_publish(row["event_id"])
+                await con.execute(
+                    "UPDATE outbox SET published_at = now(), attempts = attempts + 1 "
+                    "WHERE seq = $1",
+                    row["seq"],
+                )
+        OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
+        return len(rows)
+
+    async def drain(self) -> int:
+        total = 0
+        while not self._stopping:
+            n = await self.drain_once()
+            total += n
+            if n < self._batch:
+                break
+        return total
+
+    async def run(self) -> None:
+        """Publish until stopped; NOTIFY wakes it, a poll catches anything missed."""
+        listener = await self._listen()
+        try:
+            while not self._stopping:
+                try:
+                    await self.drain()
+                    await self._observe_lag()
+                except Exception as exc:  # the relay must outlive outages
+                    level = "warning" if is_transient(exc) else "error"
+                    getattr(log, level)("outbox relay round failed", error=repr(exc))
+                    await asyncio.sleep(min(self._poll, 1.0))
+                    if listener is None or listener.is_closed():
+                        if listener is not None:
+                            with contextlib.suppress(Exception):
+                                await self._pool.release(listener)
+                        listener = await self._listen()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll)
+                self._wake.clear()
+        finally:
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await self._pool.release(listener)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            con = await self._pool.acquire()
+            await con.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            return con  # type: ignore[no-any-return]
+        except Exception as exc:
+            log.warning("outbox listener unavailable; polling only", error=repr(exc))
+            return None
+
+    async def _observe_lag(self) -> None:
+        async with self._pool.acquire() as con:
+            row = await con.fetchrow(
+                "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) "
+                "AS lag FROM outbox WHERE published_at IS NULL"
+            )
+        OUTBOX_PENDING.labels(self._service).set(row["n"])
+        OUTBOX_LAG.labels(self._service).set(float(row["lag"]))

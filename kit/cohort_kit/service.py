@@ -1,0 +1,195 @@
+"""One place that builds a service: pool, migrations, broker, consumers, relay, HTTP.
+
+A service declares a `ServiceDefinition` (its routers per durable consumer, migrations,
+HTTP routes); `Runtime` starts and stops it. Tests start a `Runtime` in their own event
+loop against the real servers; `run()` is the process entry point with signal handling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import structlog
+import uvicorn
+from cohort_contracts import streams as topo
+from fastapi import APIRouter, FastAPI
+from faststream.nats import NatsBroker
+
+from .broker import attach, jetstream_publisher, make_broker
+from .consumer import MessageProcessor, RetryPolicy
+from .db import create_pool, migrate, service_migrations
+from .deadletter import DeadLetters
+from .http import make_http_app
+from .logs import configure_logging
+from .relay import OutboxRelay
+from .settings import ServiceSettings
+from .topology import verify
+from .units import Router
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    routers: dict[str, Router]  # durable consumer name -> handlers
+    migrations: Path
+    settings_cls: type[ServiceSettings] = ServiceSettings
+    http_routes: Callable[[Runtime], APIRouter] | None = None
+    background: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
+    publishes_to: tuple[str, ...] = ()  # stream names the outbox relay publishes to
+
+
+class Runtime:
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.name = definition.name
+        self.pool: asyncpg.Pool | None = None
+        self.broker: NatsBroker | None = None
+        self.relay: OutboxRelay | None = None
+        self.processors: list[MessageProcessor] = []
+        self.state: dict[str, Any] = {}  # for services' own long-lived objects
+        self._tasks: list[asyncio.Task[None]] = []
+        self.http_app: FastAPI = self._make_http_app()
+
+    async def start(self) -> None:
+        s = self.settings
+        self.pool = await create_pool(
+            s.database_url,
+            min_size=s.db_pool_min,
+            max_size=s.db_pool_max,
+            command_timeout=s.db_command_timeout,
+        )
+        async with self.pool.acquire() as con:
+            await migrate(con, service_migrations(self.name, self.definition.migrations))
+        self.broker = make_broker(s.nats_url, f"cohort-{self.name}")
+        await self.broker.connect()
+        await self._verify_topology()
+        publish = jetstream_publisher(self.broker)
+        deadletters = DeadLetters(self.name, publish)
+        retry = RetryPolicy(
+            window_seconds=s.retry_window_seconds,
+            max_delay_seconds=s.retry_max_delay_seconds,
+            handler_failure_limit=s.handler_failure_limit,
+        )
+        for durable, router in self.definition.routers.items():
+            spec = topo.consumer(durable)
+            processor = MessageProcessor(
+                service=self.name,
+                consumer=spec,
+                router=router,
+                pool=self.pool,
+                deadletters=deadletters,
+                retry=retry,
+            )
+            attach(self.broker, spec, processor)
+            self.processors.append(processor)
+        self.relay = OutboxRelay(
+            self.pool,
+            publish,
+            service=self.name,
+            batch=s.relay_batch,
+            poll_seconds=s.relay_poll_seconds,
+        )
+        await self.broker.start()
+        self._spawn(self.relay.run())
+        for job in self.definition.background:
+            self._spawn(job(self))
+        log.info("service started", consumers=list(self.definition.routers))
+
+    async def stop(self) -> None:
+        """Finish in-flight messages, hand the rest back to NATS, then close."""
+        for processor in self.processors:
+            processor.draining = True
+        deadline = asyncio.get_running_loop().time() + self.settings.shutdown_grace_seconds
+        while any(p.in_flight for p in self.processors):
+            if asyncio.get_running_loop().time() > deadline:
+                log.warning("shutdown grace over with messages in flight; NATS will redeliver")
+                break
+            await asyncio.sleep(0.02)
+        if self.broker is not None:
+            await self.broker.stop()
+        if self.relay is not None:
+            self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.pool is not None:
+            await self.pool.close()
+        log.info("service stopped")
+
+    async def readiness(self) -> dict[str, bool]:
+        checks = {"nats": False, "postgres": False}
+        if self.broker is not None:
+            with contextlib.suppress(Exception):
+                checks["nats"] = self.broker.connection.is_connected
+        if self.pool is not None:
+            with contextlib.suppress(Exception):
+                async with self.pool.acquire(timeout=2) as con:
+                    checks["postgres"] = await con.fetchval("SELECT true")
+        return checks
+
+    async def _verify_topology(self) -> None:
+        assert self.broker is not None
+        js = self.broker.connection.jetstream()
+        consumers = [topo.consumer(d) for d in self.definition.routers]
+        names = {c.stream for c in consumers} | set(self.definition.publishes_to)
+        names.add(topo.DEADLETTER.name)
+        await verify(js, [topo.stream(n) for n in sorted(names)], consumers)
+
+    def _make_http_app(self) -> FastAPI:
+        app = make_http_app(self.name, self.readiness)
+        if self.definition.http_routes is not None:
+            app.include_router(self.definition.http_routes(self))
+        return app
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        self._tasks.append(asyncio.ensure_future(coro))
+
+
+async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    """Run until SIGTERM or SIGINT; then shut down gracefully."""
+    runtime = Runtime(definition, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    server = None
+    server_task = None
+    if settings.http_port:
+        config = uvicorn.Config(
+            runtime.http_app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="warning",
+            lifespan="off",
+        )
+        server = uvicorn.Server(config)
+        # Our loop handlers own SIGTERM/SIGINT: uvicorn must not replace them.
+        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+        server_task = asyncio.ensure_future(server.serve())
+    log.info("ready", http_port=settings.http_port)
+    await stop.wait()
+    log.info("shutting down")
+    if server is not None and server_task is not None:
+        server.should_exit = True
+        await server_task
+    await runtime.stop()
+
+
+def run(definition: ServiceDefinition) -> None:
+    """Console-script entry point of a service process."""
+    settings = definition.settings_cls()
+    configure_logging(definition.name, settings.log_format, settings.log_level)
+    asyncio.run(serve(definition, settings))

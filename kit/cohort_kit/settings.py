@@ -1,0 +1,43 @@
+"""Configuration from the environment (pydantic-settings); every variable is `COHORT_*`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads from its environment. Services subclass it for their own."""
+
+    model_config = SettingsConfigDict(env_prefix="COHORT_", extra="ignore")
+
+    nats_url: str = Field("nats://127.0.0.1:14222", description="NATS server URL(s), comma-separated.")
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:15432/postgres",
+        description="PostgreSQL DSN of this service's own database.",
+    )
+    http_host: str = Field("127.0.0.1", description="Address of the health/metrics/API server.")
+    http_port: int = Field(18080, description="Port of the health/metrics/API server (0 = none).")
+    log_format: str = Field("auto", description="`json`, `console`, or `auto` (console on a tty).")
+    log_level: str = Field("info", description="Minimum log level.")
+    db_pool_min: int = Field(1, description="Smallest size of the PostgreSQL pool.")
+    db_pool_max: int = Field(5, description="Largest size of the PostgreSQL pool.")
+    db_command_timeout: float = Field(10.0, description="Seconds before a SQL command times out.")
+    retry_window_seconds: float = Field(
+        120.0,
+        description="How long an event that cannot be applied yet (e.g. a request for a session "
+        "not yet known) is retried before the handler decides it for good.",
+    )
+    retry_max_delay_seconds: float = Field(10.0, description="Cap of the retry back-off.")
+    handler_failure_limit: int = Field(
+        8,
+        description="Deliveries after which a message whose handler keeps failing with an "
+        "unexpected error is dead-lettered (reason `handler_error`) instead of retried.",
+    )
+    relay_poll_seconds: float = Field(
+        1.0, description="Outbox relay poll interval (NOTIFY wakes it earlier)."
+    )
+    relay_batch: int = Field(200, description="Outbox rows published per relay round.")
+    shutdown_grace_seconds: float = Field(
+        20.0, description="Time to finish in-flight messages on SIGTERM."
+    )
