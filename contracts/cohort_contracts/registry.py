@@ -6,6 +6,7 @@ ways a message can be unusable (see `errors.py`), so dead-letters carry a precis
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +40,7 @@ class EventSpec:
     """
 
     type: str
-    model: type[BaseModel]
+    model: builtins.type[BaseModel]  # `type` is shadowed by the field above
     stream: str
     subject: str | None = None
     description: str = ""

@@ -1,0 +1,175 @@
+"""Generate the committed JSON Schemas and the AsyncAPI document from the catalogue.
+
+    uv run cohort contracts export contracts/schemas
+    python -m cohort_contracts.export contracts/schemas
+
+One `<type>.schema.json` per event type: the whole CloudEvents envelope, `type` fixed to a
+constant and `data` replaced by the payload's schema, so an event validates as a whole.
+Plus `asyncapi.json` (AsyncAPI 3.0.0): one channel per subject, one message per type.
+Output is deterministic (sorted keys, fixed indentation).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .catalogue import REGISTRY
+from .envelope import CloudEvent
+from .registry import EventSpec, Registry
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+ASYNCAPI_FILE = "asyncapi.json"
+SCHEMA_SUFFIX = ".schema.json"
+REF_TEMPLATE = "#/$defs/{model}"
+
+
+def schema_file(event_type: str) -> str:
+    return f"{event_type}{SCHEMA_SUFFIX}"
+
+
+def event_schema(spec: EventSpec) -> dict[str, Any]:
+    """The JSON Schema of a whole event of this type (envelope with typed `data`)."""
+    envelope = copy.deepcopy(CloudEvent.model_json_schema(ref_template=REF_TEMPLATE))
+    payload = spec.model.model_json_schema(ref_template=REF_TEMPLATE)
+    defs: dict[str, Any] = dict(envelope.pop("$defs", {}))
+    defs.update(payload.pop("$defs", {}))
+    model_name = spec.model.__name__
+    defs[model_name] = payload
+    props = envelope["properties"]
+    props["type"] = {
+        "const": spec.type,
+        "description": "The event type.",
+        "type": "string",
+    }
+    props["data"] = {"$ref": f"#/$defs/{model_name}", "description": "The payload."}
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "$id": f"urn:cohort:schema:{spec.type}",
+        "title": spec.type,
+        "description": spec.description or f"A {spec.type} event.",
+        "x-cohort": {
+            "stream": spec.stream,
+            "subject": spec.subject or f"intake.<agency>.{spec.name}",
+        },
+        **{k: v for k, v in envelope.items() if k not in ("title", "description")},
+        "$defs": defs,
+    }
+
+
+def _channel_id(address: str) -> str:
+    return address.replace(".{", ".").replace("}", "").replace(".", "-").replace(">", "all")
+
+
+def _address(spec: EventSpec) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any]
+    if spec.subject is None:
+        params = {"agency": {"description": "The publishing agency, equal to `agency`."}}
+        return f"intake.{{agency}}.{spec.name}", params
+    if spec.subject.endswith(".>"):
+        params = {
+            "scope": {"enum": ["country", "donor", "programme"], "description": "Scope kind."},
+            "value": {"description": "ISO3 country, donor or programme."},
+            "kind": {"description": "Report kind."},
+        }
+        return f"{spec.subject[:-2]}.{{scope}}.{{value}}.{{kind}}", params
+    return spec.subject, {}
+
+
+def asyncapi(registry: Registry = REGISTRY) -> dict[str, Any]:
+    """The AsyncAPI 3.0.0 document: channels per subject, messages per type."""
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for spec in sorted(registry, key=lambda s: s.type):
+        address, params = _address(spec)
+        channel_id = _channel_id(address)
+        message_id = spec.type
+        messages[message_id] = {
+            "name": spec.type,
+            "title": spec.type,
+            "summary": spec.description,
+            "contentType": "application/json",
+            "payload": {"$ref": f"./{schema_file(spec.type)}"},
+        }
+        channel = channels.setdefault(
+            channel_id,
+            {
+                "address": address,
+                "messages": {},
+                "description": f"Stream {spec.stream}.",
+            },
+        )
+        if params:
+            channel["parameters"] = params
+        channel["messages"][message_id] = {"$ref": f"#/components/messages/{message_id}"}
+        operations[f"publish-{spec.type}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{message_id}"}],
+            "summary": (
+                f"An agency system publishes {spec.type}."
+                if spec.is_intake
+                else f"The {spec.stream.lower()} service publishes {spec.type}."
+            ),
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Cohort event network",
+            "version": "1.0.0",
+            "description": "CloudEvents 1.0 (structured JSON) on NATS JetStream; "
+            "see ARCHITECTURE.md. Every message's payload is the whole envelope.",
+        },
+        "defaultContentType": "application/json",
+        "servers": {
+            "nats": {"host": "localhost:4222", "protocol": "nats", "description": "JetStream."}
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def generate(registry: Registry = REGISTRY) -> dict[str, str]:
+    """File name -> content of every file `export` writes."""
+    files = {schema_file(spec.type): dumps(event_schema(spec)) for spec in registry}
+    files[ASYNCAPI_FILE] = dumps(asyncapi(registry))
+    return dict(sorted(files.items()))
+
+
+def export(directory: Path, registry: Registry = REGISTRY) -> list[Path]:
+    """Write every schema into `directory`; remove schema files of types no longer listed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = generate(registry)
+    for stale in directory.glob(f"*{SCHEMA_SUFFIX}"):
+        if stale.name not in files:
+            stale.unlink()
+    written = []
+    for name, text in files.items():
+        path = directory / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1 or args[0].startswith("-"):
+        print("usage: python -m cohort_contracts.export DIR", file=sys.stderr)
+        return 2
+    written = export(Path(args[0]))
+    print(f"wrote {len(written)} files to {args[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
