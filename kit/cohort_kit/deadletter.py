@@ -63,7 +63,12 @@ class DeadLetters:
         # One id per (consumer, stream position): parking twice after a crash stores it once.
         msg_id = f"dl:{record['consumer']}:{record['stream']}:{record['stream_seq']}"
         if record["stream_seq"] is None:
-            msg_id = "dl:" + record["consumer"] + ":" + hashlib.sha256(record["body_base64"].encode()).hexdigest()
+            msg_id = (
+                "dl:"
+                + record["consumer"]
+                + ":"
+                + hashlib.sha256(record["body_base64"].encode()).hexdigest()
+            )
         headers = {"Nats-Msg-Id": msg_id, "Cohort-Reason": record["reason"]}
         body = json.dumps(record, ensure_ascii=False).encode()
         await self._publish(deadletter_subject(self._service), body, headers, DEADLETTER.name)

@@ -54,7 +54,9 @@ def is_transient(exc: BaseException) -> bool:
     """Errors of the infrastructure that may pass by themselves."""
     if isinstance(exc, (OSError, asyncio.TimeoutError, TimeoutError, ConnectionError)):
         return True
-    if isinstance(exc, (asyncpg.exceptions.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError)):
+    if isinstance(
+        exc, (asyncpg.exceptions.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError)
+    ):
         return True
     sqlstate = getattr(exc, "sqlstate", None)
     return isinstance(exc, asyncpg.PostgresError) and sqlstate in TRANSIENT_SQLSTATES

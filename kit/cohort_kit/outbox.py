@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -28,13 +29,13 @@ async def enqueue(
     """Add one event to the outbox inside the caller's transaction."""
     await con.execute(
         """INSERT INTO outbox (event_id, subject, stream, body, headers)
-           VALUES ($1, $2, $3, $4, $5)
+           VALUES ($1, $2, $3, $4, $5::text::jsonb)
            ON CONFLICT (event_id) DO NOTHING""",
         event.id,
         subject,
         stream,
         encode(event),
-        headers or {},
+        json.dumps(headers or {}),
     )
     # Only a wake-up for the relay; the table is the source of truth.
     await con.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ Publish = Callable[[str, bytes, dict[str, str], str], Awaitable[Any]]
 _RELAY_LOCK = 0x0C0408
 
 CLAIM = """
-SELECT seq, event_id, subject, stream, body, headers FROM outbox
+SELECT seq, event_id, subject, stream, body, headers::text AS headers FROM outbox
 WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 
@@ -59,7 +60,7 @@ class OutboxRelay:
                 return 0
             rows = await con.fetch(CLAIM, self._batch)
             for row in rows:
-                headers = {**row["headers"], "Nats-Msg-Id": row["event_id"]}
+                headers = {**json.loads(row["headers"]), "Nats-Msg-Id": row["event_id"]}
                 await self._publish(row["subject"], row["body"], headers, row["stream"])
                 if self._after_publish is not None:
                     await self._after_publish(row["event_id"])
@@ -103,7 +104,11 @@ class OutboxRelay:
         finally:
             if listener is not None:
                 with contextlib.suppress(Exception):
+                    await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
                     await self._pool.release(listener)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
 
     def stop(self) -> None:
         self._stopping = True
@@ -112,7 +117,7 @@ class OutboxRelay:
     async def _listen(self) -> asyncpg.Connection | None:
         try:
             con = await self._pool.acquire()
-            await con.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            await con.add_listener(NOTIFY_CHANNEL, self._on_notify)
             return con  # type: ignore[no-any-return]
         except Exception as exc:
             log.warning("outbox listener unavailable; polling only", error=repr(exc))

@@ -177,7 +177,7 @@ async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> Non
         )
         server = uvicorn.Server(config)
         # Our loop handlers own SIGTERM/SIGINT: uvicorn must not replace them.
-        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
         server_task = asyncio.ensure_future(server.serve())
     log.info("ready", http_port=settings.http_port)
     await stop.wait()

@@ -11,7 +11,9 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="COHORT_", extra="ignore")
 
-    nats_url: str = Field("nats://127.0.0.1:14222", description="NATS server URL(s), comma-separated.")
+    nats_url: str = Field(
+        "nats://127.0.0.1:14222", description="NATS server URL(s), comma-separated."
+    )
     database_url: str = Field(
         "postgresql://postgres@127.0.0.1:15432/postgres",
         description="PostgreSQL DSN of this service's own database.",

@@ -134,7 +134,9 @@ async def verify(
         except NotFoundError:
             problems.append(f"stream {s.name} is missing")
             continue
-        problems += _diff("stream", s.name, _stream_view(stream_config(s)), _stream_view(info.config))
+        problems += _diff(
+            "stream", s.name, _stream_view(stream_config(s)), _stream_view(info.config)
+        )
     for c in consumers:
         try:
             cinfo = await js.consumer_info(c.stream, c.durable)

@@ -1,0 +1,81 @@
+"""`cohort demo`: publish the sample trainings and show what the network made of them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import nats
+from cohort_contracts.streams import CONSUMERS, STREAMS
+
+from .publishing import publish_lines, read_lines
+from .stack import say
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+async def run_demo(nats_url: str, examples: Path) -> None:
+    say(f"publishing the sample trainings from {examples}")
+    report = await publish_lines(nats_url, read_lines([examples]))
+    say(f"published {report.published} events ({report.duplicates} already there)")
+    for rejection in report.rejected:
+        say(f"  rejected {rejection}")
+    await wait_quiet(nats_url)
+    await print_summary(nats_url)
+
+
+async def wait_quiet(nats_url: str, timeout: float = 90.0) -> None:
+    """Wait until every consumer has caught up (progress printed every few seconds)."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    started = last_print = time.monotonic()
+    quiet_since: float | None = None
+    try:
+        while time.monotonic() - started < timeout:
+            pending = 0
+            for c in CONSUMERS:
+                info = await js.consumer_info(c.stream, c.durable)
+                pending += (info.num_pending or 0) + (info.num_ack_pending or 0)
+            now = time.monotonic()
+            if pending == 0:
+                quiet_since = quiet_since or now
+                if now - quiet_since > 1.5:  # outbox relays may still add a little
+                    return
+            else:
+                quiet_since = None
+            if now - last_print > 3:
+                say(f"  processing... {pending} messages still pending")
+                last_print = now
+            await asyncio.sleep(0.25)
+        say(f"still busy after {timeout:.0f}s; showing what is done so far")
+    finally:
+        await nc.drain()
+
+
+async def print_summary(nats_url: str) -> None:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        say("what happened (messages per subject and type):")
+        for spec in STREAMS:
+            info = await js.stream_info(spec.name)
+            counts: Counter[str] = Counter()
+            reasons: Counter[str] = Counter()
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                if info.state.messages == 0:
+                    break
+                msg = await js.get_msg(spec.name, seq)
+                body = json.loads(msg.data or b"{}")
+                counts[f"{msg.subject} ({body.get('type', body.get('reason', '?'))})"] += 1
+                if spec.name == "ENROLMENT" and "reason" in body.get("data", {}):
+                    reasons[body["data"]["reason"]] += 1
+            say(f"  {spec.name}: {info.state.messages} messages")
+            for key, n in sorted(counts.items()):
+                say(f"    {n:>5}  {key}")
+            for reason, n in sorted(reasons.items()):
+                say(f"           reason {reason}: {n}")
+    finally:
+        await nc.drain()

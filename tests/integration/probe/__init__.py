@@ -1,0 +1,49 @@
+"""A minimal service built with the kit, used to test the kit against the real servers.
+
+It records `participant.registered` events in a table and emits nothing; its handler can
+be told to fail in the ways the tests need.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cohort_kit import NotYetApplicable, Router, ServiceDefinition, ServiceSettings, Unit
+
+router = Router()
+behaviour: dict[str, int] = {"drop_connection_on_attempts": 0, "not_yet_until_attempt": 0}
+
+
+@router.on("participant.registered.v1")
+async def record(unit: Unit) -> None:
+    if unit.attempt <= behaviour["drop_connection_on_attempts"]:
+        # A real transient database error: the server ends our session mid-transaction.
+        await unit.con.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    if unit.attempt < behaviour["not_yet_until_attempt"] and not unit.final:
+        raise NotYetApplicable("waiting for something")
+    await unit.con.execute(
+        "INSERT INTO probe_seen (event_id, participant_id, attempt, final) VALUES ($1, $2, $3, $4)",
+        unit.event.id,
+        unit.payload.participant_id,
+        unit.attempt,
+        unit.final,
+    )
+
+
+def definition() -> ServiceDefinition:
+    return ServiceDefinition(
+        name="probe",
+        routers={"enrolment-intake": router},
+        migrations=Path(__file__).parent / "migrations",
+    )
+
+
+def settings(nats_url: str, database_url: str, **extra: object) -> ServiceSettings:
+    return ServiceSettings(
+        nats_url=nats_url,
+        database_url=database_url,
+        http_port=0,
+        relay_poll_seconds=0.2,
+        retry_max_delay_seconds=0.5,
+        **extra,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,107 @@
+"""The kit's consumer policy against a real NATS JetStream and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from cohort_kit import Runtime
+
+from tests import factories
+from tests.harness import eventually, publish_event, publish_raw, read_stream
+from tests.integration import probe
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def service(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
+    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0)
+    runtime = Runtime(probe.definition(), probe.settings(nats_url, database_url))
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+
+
+async def seen(database_url: str) -> list[asyncpg.Record]:
+    con = await asyncpg.connect(database_url)
+    try:
+        return await con.fetch("SELECT * FROM probe_seen ORDER BY participant_id")
+    finally:
+        await con.close()
+
+
+async def deadletters(js) -> list[dict]:
+    return [json.loads(m.data) for m in await read_stream(js, "DEADLETTER")]
+
+
+async def test_the_same_event_published_three_times_is_applied_once(js, service, database_url):
+    event = factories.participant("iom:p-dup")
+    for _ in range(3):
+        await publish_event(js, event)
+    # Also bypass the stream's duplicate window: a new stream message with the same event id.
+    await publish_raw(js, "intake.iom.participant.registered", json.dumps(event).encode())
+    await publish_event(js, factories.participant("iom:p-after"))
+
+    rows = await eventually(lambda: _when(seen(database_url), lambda r: len(r) == 2))
+    assert [r["participant_id"] for r in rows] == ["iom:p-after", "iom:p-dup"]
+    info = await js.stream_info("INTAKE")
+    assert info.state.messages == 3  # three publishes with one id were stored once
+
+
+async def test_unusable_messages_are_dead_lettered_with_their_reason(js, service, database_url):
+    good = factories.participant("iom:p-ok")
+    bad_schema = factories.participant("iom:p-bad", email="not-an-email")
+    unknown = factories.envelope("course.exploded.v1", {"x": 1})
+    other_agency = factories.participant("icmpd:p-1", agency="icmpd")
+    await publish_raw(js, "intake.iom.participant.registered", b"\xff not json", "m-1")
+    await publish_event(js, bad_schema)
+    await publish_event(js, unknown)
+    await publish_event(js, other_agency, subject="intake.iom.participant.registered")
+    await publish_event(js, good)
+
+    await eventually(lambda: _when(seen(database_url), lambda r: len(r) == 1))
+    records = await eventually(lambda: _when(deadletters(js), lambda d: len(d) == 4))
+    assert [d["reason"] for d in records] == [
+        "not_json",
+        "schema_violation",
+        "unknown_type",
+        "agency_mismatch",
+    ]
+    assert all(d["service"] == "probe" and d["stream"] == "INTAKE" for d in records)
+    assert "email" in records[1]["detail"]
+    msgs = await read_stream(js, "DEADLETTER")
+    assert {m.subject for m in msgs} == {"deadletter.probe"}
+    import base64
+
+    assert base64.b64decode(records[0]["body_base64"]) == b"\xff not json"
+    assert [r["participant_id"] for r in await seen(database_url)] == ["iom:p-ok"]
+
+
+async def test_a_transient_database_error_brings_the_message_back(js, service, database_url):
+    probe.behaviour["drop_connection_on_attempts"] = 2
+    await publish_event(js, factories.participant("iom:p-flaky"))
+    rows = await eventually(lambda: _when(seen(database_url), lambda r: len(r) == 1))
+    assert rows[0]["attempt"] == 3  # two deliveries hit a dropped connection, the third applied
+    assert await deadletters(js) == []
+
+
+async def test_an_event_not_yet_applicable_is_retried_then_decided(js, nats_url, database_url):
+    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=1000)
+    runtime = Runtime(
+        probe.definition(), probe.settings(nats_url, database_url, retry_window_seconds=1.5)
+    )
+    await runtime.start()
+    try:
+        await publish_event(js, factories.participant("iom:p-late"))
+        rows = await eventually(lambda: _when(seen(database_url), lambda r: len(r) == 1))
+    finally:
+        await runtime.stop()
+    assert rows[0]["final"] is True and rows[0]["attempt"] > 1
+
+
+async def _when(fetch, predicate):
+    value = await fetch
+    return value if predicate(value) else None
