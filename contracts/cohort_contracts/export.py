@@ -26,6 +26,12 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ASYNCAPI_FILE = "asyncapi.json"
 SCHEMA_SUFFIX = ".schema.json"
 REF_TEMPLATE = "#/$defs/{model}"
+PRODUCERS = {
+    "ENROLMENT": "enrolment",
+    "CERTIFICATION": "certification",
+    "NOTIFICATION": "notification",
+    "REPORTS": "reporting",
+}
 
 
 def schema_file(event_type: str) -> str:
@@ -114,7 +120,8 @@ def asyncapi(registry: Registry = REGISTRY) -> dict[str, Any]:
             "summary": (
                 f"An agency system publishes {spec.type}."
                 if spec.is_intake
-                else f"The {spec.stream.lower()} service publishes {spec.type}."
+                else f"The {PRODUCERS.get(spec.stream, spec.stream.lower())} service "
+                f"publishes {spec.type}."
             ),
         }
     return {
