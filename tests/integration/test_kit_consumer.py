@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def service(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
-    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0)
+    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=0)
     runtime = Runtime(probe.definition(), probe.settings(nats_url, database_url))
     await runtime.start()
     yield runtime
@@ -89,7 +89,9 @@ async def test_a_transient_database_error_brings_the_message_back(js, service, d
 
 
 async def test_an_event_not_yet_applicable_is_retried_then_decided(js, nats_url, database_url):
-    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=1000)
+    probe.behaviour.update(
+        drop_connection_on_attempts=0, not_yet_until_attempt=1000, slow_seconds=0
+    )
     runtime = Runtime(
         probe.definition(), probe.settings(nats_url, database_url, retry_window_seconds=1.5)
     )
@@ -105,3 +107,22 @@ async def test_an_event_not_yet_applicable_is_retried_then_decided(js, nats_url,
 async def _when(fetch, predicate):
     value = await fetch
     return value if predicate(value) else None
+
+
+async def test_shutdown_finishes_the_message_in_flight(js, nats_url, database_url):
+    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=1)
+    runtime = Runtime(probe.definition(), probe.settings(nats_url, database_url))
+    await runtime.start()
+    try:
+        await publish_event(js, factories.participant("iom:p-slow"))
+        await eventually(lambda: _in_flight(runtime))
+    finally:
+        await runtime.stop()
+        probe.behaviour["slow_seconds"] = 0
+    assert [r["participant_id"] for r in await seen(database_url)] == ["iom:p-slow"]
+    info = await js.consumer_info("INTAKE", "enrolment-intake")
+    assert info.num_ack_pending == 0 and info.num_pending == 0
+
+
+async def _in_flight(runtime: Runtime) -> bool:
+    return any(p.in_flight for p in runtime.processors)

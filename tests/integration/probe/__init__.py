@@ -6,16 +6,23 @@ be told to fail in the ways the tests need.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from cohort_kit import NotYetApplicable, Router, ServiceDefinition, ServiceSettings, Unit
 
 router = Router()
-behaviour: dict[str, int] = {"drop_connection_on_attempts": 0, "not_yet_until_attempt": 0}
+behaviour: dict[str, float] = {
+    "drop_connection_on_attempts": 0,
+    "not_yet_until_attempt": 0,
+    "slow_seconds": 0,
+}
 
 
 @router.on("participant.registered.v1")
 async def record(unit: Unit) -> None:
+    if behaviour["slow_seconds"]:
+        await asyncio.sleep(behaviour["slow_seconds"])
     if unit.attempt <= behaviour["drop_connection_on_attempts"]:
         # A real transient database error: the server ends our session mid-transaction.
         await unit.con.execute("SELECT pg_terminate_backend(pg_backend_pid())")

@@ -1,0 +1,52 @@
+"""A service refuses to start against streams or consumers that differ from the declaration."""
+
+from __future__ import annotations
+
+import pytest
+from cohort_kit import Runtime
+from cohort_kit.topology import TopologyMismatch
+from nats.js.api import ConsumerConfig
+
+from tests.integration import probe
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_service_refuses_to_start_when_a_consumer_was_changed_by_hand(
+    js, nats_url, database_url
+):
+    await js.delete_consumer("INTAKE", "enrolment-intake")
+    await js.add_consumer(
+        "INTAKE",
+        ConsumerConfig(durable_name="enrolment-intake", filter_subject="intake.iom.>"),
+    )
+    runtime = Runtime(probe.definition(), probe.settings(nats_url, database_url))
+    with pytest.raises(TopologyMismatch, match="filter_subjects"):
+        await runtime.start()
+    await runtime.stop()
+
+
+async def test_a_service_refuses_to_start_when_its_stream_is_missing(js, nats_url, database_url):
+    await js.delete_stream("DEADLETTER")
+    runtime = Runtime(probe.definition(), probe.settings(nats_url, database_url))
+    with pytest.raises(TopologyMismatch, match="stream DEADLETTER is missing"):
+        await runtime.start()
+    await runtime.stop()
+
+
+async def test_health_readiness_and_metrics_are_served(js, nats_url, database_url):
+    import httpx
+
+    runtime = Runtime(probe.definition(), probe.settings(nats_url, database_url))
+    await runtime.start()
+    try:
+        transport = httpx.ASGITransport(app=runtime.http_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+            assert (await client.get("/healthz")).json()["status"] == "ok"
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"] == {"nats": True, "postgres": True}
+            metrics = (await client.get("/metrics")).text
+            assert "cohort_messages_in_total" in metrics
+    finally:
+        await runtime.stop()
