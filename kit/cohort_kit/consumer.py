@@ -103,7 +103,9 @@ class MessageProcessor:
             )
         final = self._retry_window_over(meta.timestamp)
         try:
-            applied = await self._apply(event, handler, final=final, attempt=attempt)
+            applied = await self._apply(
+                event, handler, final=final, attempt=attempt, stream_seq=meta.sequence.stream
+            )
         except NotYetApplicable as exc:
             return await self._retry(msg, attempt, "retry_later", exc.reason)
         except Invalid as exc:
@@ -119,7 +121,15 @@ class MessageProcessor:
         await msg.ack()
         return "applied" if applied else "duplicate"
 
-    async def _apply(self, event: Event[Any], handler: Any, *, final: bool, attempt: int) -> bool:
+    async def _apply(
+        self,
+        event: Event[Any],
+        handler: Any,
+        *,
+        final: bool,
+        attempt: int,
+        stream_seq: int | None = None,
+    ) -> bool:
         async with self.pool.acquire() as con, con.transaction():
             first_time = await con.fetchval(
                 """INSERT INTO inbox (consumer, source, event_id, event_type)
@@ -131,7 +141,14 @@ class MessageProcessor:
             )
             if not first_time:
                 return False
-            unit = Unit(con=con, event=event, service=self.service, final=final, attempt=attempt)
+            unit = Unit(
+                con=con,
+                event=event,
+                service=self.service,
+                final=final,
+                attempt=attempt,
+                stream_seq=stream_seq,
+            )
             await handler(unit)
             return True
 

@@ -29,6 +29,7 @@ class Unit:
     service: str
     final: bool = False
     attempt: int = 1
+    stream_seq: int | None = None  # the event's sequence in its stream (its INTAKE order)
     emitted: list[str] = field(default_factory=list)
 
     @property
