@@ -1,0 +1,74 @@
+"""Shared parts of the benchmarks: embedded servers, statistics, result files."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cohort_cli.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+
+RESULTS = Path(__file__).parent / "results"
+
+
+@dataclass
+class Servers:
+    nats: EmbeddedNats
+    postgres: EmbeddedPostgres
+
+    @property
+    def nats_url(self) -> str:
+        return self.nats.url
+
+    @property
+    def admin_dsn(self) -> str:
+        return self.postgres.dsn
+
+
+@contextmanager
+def embedded_servers() -> Iterator[Servers]:
+    """Fresh NATS + PostgreSQL in a temporary folder (durable settings, as deployed)."""
+    with tempfile.TemporaryDirectory(prefix="cohort-bench-") as tmp:
+        nats = EmbeddedNats(Path(tmp) / "nats", free_port()).start()
+        postgres = EmbeddedPostgres(Path(tmp) / "pg", free_port()).start()
+        try:
+            yield Servers(nats, postgres)
+        finally:
+            postgres.stop()
+            nats.stop()
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50/p95/p99 and mean of latencies in seconds, reported in milliseconds."""
+    if not samples:
+        return {"p50_ms": float("nan"), "p95_ms": float("nan"), "p99_ms": float("nan")}
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return {
+        "p50_ms": round(pick(0.50), 2),
+        "p95_ms": round(pick(0.95), 2),
+        "p99_ms": round(pick(0.99), 2),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+    }
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    path = RESULTS / f"{name}-{stamp}.json"
+    path.write_text(json.dumps(result, indent=2, default=str))
+    (RESULTS / f"{name}-latest.json").write_text(json.dumps(result, indent=2, default=str))
+    return path
+
+
+def say(text: str) -> None:
+    print(f"bench | {text}", flush=True)
