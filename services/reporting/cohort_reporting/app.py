@@ -1,14 +1,35 @@
-"""Wiring of the reporting service: its consumers, migrations and HTTP routes."""
+"""Wiring of the reporting service: its consumers, migrations, HTTP routes and publisher."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
-from cohort_kit import Router, ServiceDefinition
+from cohort_kit import Runtime, ServiceDefinition
 
-routers = {name: Router() for name in ("reporting-intake", "reporting-enrolment", "reporting-certification", "reporting-notification", "reporting-ticks")}
+from .api import make_api
+from .handlers import ROUTERS
+from .publisher import run_publisher
+from .settings import ReportingSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def session_summaries(runtime: Runtime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, ReportingSettings) and runtime.pool is not None
+    if settings.publish_reports:
+        await run_publisher(
+            runtime.pool, settings.summary_poll_seconds, settings.summary_quiet_seconds
+        )
+
 
 definition = ServiceDefinition(
     name="reporting",
-    routers=routers,
-    migrations=Path(__file__).parent / "migrations",
-    publishes_to=("REPORTS", "REPORTING",),
+    # `reporting-ticks` (periodic reports) is not attached yet: see README.
+    routers=dict(ROUTERS),
+    migrations=MIGRATIONS,
+    settings_cls=ReportingSettings,
+    http_routes=make_api,
+    background=[session_summaries],
+    publishes_to=("REPORTS",),
 )

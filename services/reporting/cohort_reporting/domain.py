@@ -1,0 +1,335 @@
+"""Pure rules of reporting: the facts behind a report and the figures computed from them.
+
+No I/O here. `store.load_facts` selects the facts for a scope and period with SQL; the
+functions below count them; `privacy.protect` then suppresses what could identify people.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import fmean
+from typing import Any
+
+DEFINITION_VERSION = "1"
+RATINGS = ("relevance", "will_improve_performance", "methodology", "content_quality")
+AGREE = 4  # 4 = agree, 5 = strongly agree
+GAIN_BUCKETS = (
+    ("below_0", None, 0),
+    ("0_to_9", 0, 10),
+    ("10_to_19", 10, 20),
+    ("20_to_29", 20, 30),
+    ("30_and_more", 30, None),
+)
+SCOPE_KINDS = ("country", "donor", "programme", "session")
+
+
+class InvalidScope(ValueError):
+    """A scope that is not `country:<ISO3>`, `donor:<name>` or `programme:<name>`."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        kind, sep, value = text.partition(":")
+        if not sep or kind not in SCOPE_KINDS or not value:
+            raise InvalidScope("scope must be country:<ISO3>, donor:<name> or programme:<name>")
+        if kind == "country":
+            value = value.upper()
+        return cls(kind, value)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session_id: str
+    country: str
+    programme: str
+    training_of_trainers: bool
+    mode: str
+    start_date: date
+    end_date: date
+    audience: tuple[str, ...]
+    donors: tuple[str, ...]
+    facilitators: tuple[str, ...]
+    cancelled: bool
+    closed: bool
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    participant_id: str
+    sex: str
+    organisation_kind: str
+    nationality: str
+    residence: str
+    statistics: bool
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    enrolment_id: str
+    session_id: str | None
+    participant_id: str | None
+    confirmed: bool
+    waitlisted: bool
+    rejected: bool
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class CompletionRow:
+    enrolment_id: str
+    session_id: str
+    participant_id: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    session_id: str
+    participant_id: str
+    kind: str
+    score: float
+
+
+@dataclass(frozen=True)
+class EvaluationRow:
+    session_id: str
+    respondent: str
+    relevance: int
+    will_improve_performance: int
+    methodology: int
+    content_quality: int
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    certificate_id: str
+    session_id: str
+    participant_id: str
+    kind: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class TrainerRow:
+    trainer_id: str
+    programme: str
+    session_id: str | None  # session of the trainer certificate (the ToT), when known
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    notification_id: str
+    status: str
+    recipient: str
+
+
+@dataclass
+class Facts:
+    sessions: list[SessionRow] = field(default_factory=list)
+    people: list[PersonRow] = field(default_factory=list)
+    enrolments: list[EnrolmentRow] = field(default_factory=list)
+    completions: list[CompletionRow] = field(default_factory=list)
+    assessments: list[AssessmentRow] = field(default_factory=list)
+    evaluations: list[EvaluationRow] = field(default_factory=list)
+    certificates: list[CertificateRow] = field(default_factory=list)
+    trainers: list[TrainerRow] = field(default_factory=list)
+    notifications: list[NotificationRow] = field(default_factory=list)
+
+
+@dataclass
+class PrivacyRules:
+    """What `privacy.protect` needs to know about the figures.
+
+    person_cells: counts of people (or of their enrolments, answers, messages).
+    constraints: (total, parts) with total = sum(parts), known to any reader.
+    derived: a figure computed from cells; hidden when any of them is hidden.
+    """
+
+    person_cells: list[str] = field(default_factory=list)
+    constraints: list[tuple[str, list[str]]] = field(default_factory=list)
+    derived: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _counts(values: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(fmean(values), 1) if values else None
+
+
+def compute_figures(facts: Facts) -> tuple[dict[str, Any], PrivacyRules]:
+    """The figures of one report (before suppression) and the rules to protect them."""
+    rules = PrivacyRules()
+    sessions = {s.session_id: s for s in facts.sessions}
+    people = {p.participant_id: p for p in facts.people}
+    # People who refused statistics are left out of every count about people.
+    out = {p.participant_id for p in facts.people if not p.statistics}
+
+    def counted(pid: str | None) -> bool:
+        return pid is None or pid not in out
+
+    delivered = [s for s in facts.sessions if s.closed and not s.cancelled]
+    figures: dict[str, Any] = {
+        "definition_version": DEFINITION_VERSION,
+        "sessions": {
+            "scheduled": len(facts.sessions),
+            "cancelled": sum(s.cancelled for s in facts.sessions),
+            "delivered": len(delivered),
+            "by_mode": _counts(s.mode for s in delivered),
+            "by_country": _counts(s.country for s in delivered),
+            "by_programme": _counts(s.programme for s in delivered),
+            "by_audience": _counts(a for s in delivered for a in s.audience),
+        },
+    }
+
+    # Participants trained: unique people with outcome completed or attended.
+    trained_ids = sorted(
+        {
+            c.participant_id
+            for c in facts.completions
+            if c.outcome in ("completed", "attended") and counted(c.participant_id)
+        }
+    )
+    unknown = {
+        "sex": "unknown",
+        "organisation_kind": "unknown",
+        "nationality": "unknown",
+        "residence": "unknown",
+    }
+
+    def attr(pid: str, name: str) -> str:
+        p = people.get(pid)
+        return str(getattr(p, name)) if p else unknown[name]
+
+    participants: dict[str, Any] = {"trained": len(trained_ids)}
+    rules.person_cells.append("participants.trained")
+    for key, name in (
+        ("by_sex", "sex"),
+        ("by_organisation_kind", "organisation_kind"),
+        ("by_nationality", "nationality"),
+        ("by_residence", "residence"),
+    ):
+        participants[key] = _counts(attr(pid, name) for pid in trained_ids)
+        parts = [f"participants.{key}.{v}" for v in participants[key]]
+        rules.person_cells.extend(parts)
+        rules.constraints.append(("participants.trained", parts))
+    figures["participants"] = participants
+
+    enrolments = [e for e in facts.enrolments if counted(e.participant_id)]
+    figures["enrolments"] = {
+        "confirmed": sum(e.confirmed for e in enrolments),
+        "waitlisted": sum(e.waitlisted for e in enrolments),
+        "rejected": sum(e.rejected for e in enrolments),
+        "cancelled": sum(e.cancelled for e in enrolments),
+    }
+    rules.person_cells.extend(f"enrolments.{k}" for k in figures["enrolments"])
+
+    completions = [c for c in facts.completions if counted(c.participant_id)]
+    outcomes = Counter(c.outcome for c in completions)
+    figures["completion"] = {
+        "decided": len(completions),
+        "completed": outcomes["completed"],
+        "attended": outcomes["attended"],
+        "not_completed": outcomes["not_completed"],
+        "rate_percent": _pct(outcomes["completed"], len(completions)),
+    }
+    parts = [f"completion.{k}" for k in ("completed", "attended", "not_completed")]
+    rules.person_cells.extend(["completion.decided", *parts])
+    rules.constraints.append(("completion.decided", parts))
+    # Trained people and completed + attended enrolments are (nearly) the same number.
+    rules.constraints.append(("participants.trained", parts[:2]))
+    rules.derived["completion.rate_percent"] = ["completion.decided", "completion.completed"]
+
+    certificates = [c for c in facts.certificates if counted(c.participant_id)]
+    figures["certificates"] = {
+        "issued": len(certificates),
+        "revoked": sum(c.revoked for c in certificates),
+        "valid": sum(not c.revoked for c in certificates),
+    }
+    rules.person_cells.extend(f"certificates.{k}" for k in figures["certificates"])
+    rules.constraints.append(
+        ("certificates.issued", ["certificates.revoked", "certificates.valid"])
+    )
+
+    certified = {t.trainer_id for t in facts.trainers if counted(t.trainer_id)}
+    in_scope = {
+        t.trainer_id for t in facts.trainers if t.session_id in sessions and counted(t.trainer_id)
+    }
+    cascade_sessions = {s.session_id for s in facts.sessions if set(s.facilitators) & certified}
+    cascade = {
+        c.participant_id
+        for c in facts.completions
+        if c.session_id in cascade_sessions
+        and c.outcome in ("completed", "attended")
+        and counted(c.participant_id)
+    }
+    figures["trainers"] = {
+        "certified": len(in_scope),
+        "cascade_sessions": len(cascade_sessions),
+        "cascade_participants_trained": len(cascade),
+    }
+    rules.person_cells.extend(["trainers.certified", "trainers.cascade_participants_trained"])
+
+    evaluations = [e for e in facts.evaluations if counted(e.respondent)]
+    n = len(evaluations)
+    agree = {r: sum(getattr(e, r) >= AGREE for e in evaluations) for r in RATINGS}
+    figures["satisfaction"] = {
+        "respondents": n,
+        "agree": agree,
+        "agree_percent": {r: _pct(agree[r], n) for r in RATINGS},
+    }
+    rules.person_cells.append("satisfaction.respondents")
+    for r in RATINGS:
+        rules.person_cells.append(f"satisfaction.agree.{r}")
+        rules.derived[f"satisfaction.agree_percent.{r}"] = [
+            "satisfaction.respondents",
+            f"satisfaction.agree.{r}",
+        ]
+
+    scores: dict[tuple[str, str], dict[str, float]] = {}
+    for a in facts.assessments:
+        if counted(a.participant_id):
+            scores.setdefault((a.session_id, a.participant_id), {})[a.kind] = a.score
+    pairs = [(v["pre"], v["post"]) for v in scores.values() if "pre" in v and "post" in v]
+    gains = [post - pre for pre, post in pairs]
+    distribution = {
+        name: sum((lo is None or g >= lo) and (hi is None or g < hi) for g in gains)
+        for name, lo, hi in GAIN_BUCKETS
+    }
+    figures["knowledge_gain"] = {
+        "participants": len(pairs),
+        "mean_pre": _mean([p for p, _ in pairs]),
+        "mean_post": _mean([q for _, q in pairs]),
+        "mean_gain": _mean(gains),
+        "distribution": distribution,
+    }
+    rules.person_cells.append("knowledge_gain.participants")
+    parts = [f"knowledge_gain.distribution.{name}" for name in distribution]
+    rules.person_cells.extend(parts)
+    rules.constraints.append(("knowledge_gain.participants", parts))
+    for k in ("mean_pre", "mean_post", "mean_gain"):
+        rules.derived[f"knowledge_gain.{k}"] = ["knowledge_gain.participants"]
+
+    notifications = [n for n in facts.notifications if counted(n.recipient)]
+    figures["notifications"] = {
+        "sent": sum(n.status == "sent" for n in notifications),
+        "failed": sum(n.status == "failed" for n in notifications),
+    }
+    rules.person_cells.extend(["notifications.sent", "notifications.failed"])
+    return figures, rules

@@ -1,0 +1,132 @@
+"""One small handler per event type: store the fact keyed by its own id, nothing else.
+
+Facts from different consumers arrive in any relative order; nothing here depends on
+another fact being present, so the projections converge whatever the order.
+"""
+
+from __future__ import annotations
+
+from cohort_kit import Router, Unit
+
+from . import store
+
+intake = Router()
+enrolment = Router()
+certification = Router()
+notification = Router()
+
+
+async def _noted(unit: Unit, consumer: str) -> None:
+    await store.note_event(unit.con, consumer, unit.event.time)
+
+
+@intake.on("course.published.v1")
+async def on_course(unit: Unit) -> None:
+    c = unit.payload
+    await store.upsert_course(unit.con, c.course_id, c.programme, c.training_of_trainers)
+    await _noted(unit, "reporting-intake")
+
+
+@intake.on("session.scheduled.v1")
+async def on_session(unit: Unit) -> None:
+    await store.upsert_session(unit.con, unit.event.agency, unit.payload)
+    await _noted(unit, "reporting-intake")
+
+
+@intake.on("session.rescheduled.v1")
+async def on_rescheduled(unit: Unit) -> None:
+    p = unit.payload
+    await store.add_session_change(
+        unit.con, unit.event.id, p.session_id, unit.event.time, p.start_date, p.end_date, p.mode
+    )
+    await _noted(unit, "reporting-intake")
+
+
+@intake.on("session.cancelled.v1")
+async def on_cancelled(unit: Unit) -> None:
+    await store.mark_session(unit.con, unit.payload.session_id, cancelled=unit.event.time)
+    await _noted(unit, "reporting-intake")
+
+
+@intake.on("session.closed.v1")
+async def on_closed(unit: Unit) -> None:
+    await store.mark_session(
+        unit.con, unit.payload.session_id, closed=unit.event.time, closed_event_id=unit.event.id
+    )
+    await _noted(unit, "reporting-intake")
+
+
+@intake.on("participant.registered.v1")
+async def on_participant(unit: Unit) -> None:
+    await store.upsert_participant(unit.con, unit.event.time, unit.payload)
+    await _noted(unit, "reporting-intake")
+
+
+@intake.on("assessment.recorded.v1")
+async def on_assessment(unit: Unit) -> None:
+    await store.upsert_assessment(unit.con, unit.event.time, unit.payload)
+    await _noted(unit, "reporting-intake")
+
+
+@intake.on("evaluation.submitted.v1")
+async def on_evaluation(unit: Unit) -> None:
+    e = unit.payload
+    respondent = e.participant_id or f"anonymous:{unit.event.id}"
+    await store.upsert_evaluation(unit.con, unit.event.time, respondent, e)
+    await _noted(unit, "reporting-intake")
+
+
+@enrolment.on("enrolment.confirmed.v1", "enrolment.waitlisted.v1", "enrolment.rejected.v1")
+async def on_decision(unit: Unit) -> None:
+    p = unit.payload
+    flag = unit.event.type.split(".")[1]
+    await store.mark_enrolment(unit.con, p.enrolment_id, flag, p.session_id, p.participant_id)
+    await _noted(unit, "reporting-enrolment")
+
+
+@enrolment.on("enrolment.cancelled.v1")
+async def on_enrolment_cancelled(unit: Unit) -> None:
+    p = unit.payload
+    await store.mark_enrolment(
+        unit.con, p.enrolment_id, "cancelled", p.session_id, p.participant_id
+    )
+    await _noted(unit, "reporting-enrolment")
+
+
+@enrolment.on("enrolment.completed.v1")
+async def on_completed(unit: Unit) -> None:
+    await store.upsert_completion(unit.con, unit.payload)
+    await _noted(unit, "reporting-enrolment")
+
+
+@certification.on("certificate.issued.v1")
+async def on_issued(unit: Unit) -> None:
+    await store.upsert_certificate(unit.con, unit.payload)
+    await _noted(unit, "reporting-certification")
+
+
+@certification.on("certificate.revoked.v1")
+async def on_revoked(unit: Unit) -> None:
+    await store.add_revocation(unit.con, unit.payload.certificate_id, unit.event.time)
+    await _noted(unit, "reporting-certification")
+
+
+@certification.on("trainer.certified.v1")
+async def on_trainer(unit: Unit) -> None:
+    await store.upsert_trainer(unit.con, unit.payload)
+    await _noted(unit, "reporting-certification")
+
+
+@notification.on("notification.sent.v1", "notification.failed.v1")
+async def on_notification(unit: Unit) -> None:
+    status = unit.event.type.split(".")[1]
+    await store.add_notification(unit.con, status, unit.event.time, unit.payload)
+    await _noted(unit, "reporting-notification")
+
+
+ROUTERS = {
+    "reporting-intake": intake,
+    "reporting-enrolment": enrolment,
+    "reporting-certification": certification,
+    "reporting-notification": notification,
+}

@@ -1,0 +1,117 @@
+"""Rebuild: replay every stream from its first message into empty projections.
+
+    python -m cohort_reporting rebuild      (COHORT_DATABASE_URL = a fresh database)
+
+The same handlers apply the same events, so the reports equal the incremental ones. The
+streams are replayed one after the other; the projections do not depend on the relative
+order of different consumers' messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import asyncpg
+import nats
+import structlog
+from cohort_contracts import REGISTRY, ContractError
+from cohort_contracts import streams as topo
+from cohort_kit.db import create_pool, migrate, service_migrations
+from cohort_kit.units import Router, Unit
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from . import store
+from .handlers import ROUTERS
+
+log = structlog.get_logger(__name__)
+BATCH = 500
+
+
+@dataclass
+class RebuildStats:
+    applied: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0
+
+
+async def replay_consumer(
+    js: JetStreamContext, pool: asyncpg.Pool, durable: str, router: Router, stats: RebuildStats
+) -> None:
+    spec = topo.consumer(durable)
+    stream = topo.stream(spec.stream)
+    info = await js.stream_info(stream.name)
+    last = info.state.last_seq
+    if info.state.messages == 0:
+        return
+    sub = await js.pull_subscribe(
+        stream.subjects[0],
+        stream=stream.name,
+        config=ConsumerConfig(
+            ack_policy=AckPolicy.NONE,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subjects=list(spec.filter_subjects),
+            inactive_threshold=30.0,
+        ),
+    )
+    seq = 0
+    try:
+        while seq < last:
+            try:
+                msgs = await sub.fetch(BATCH, timeout=2.0)
+            except nats.errors.TimeoutError:
+                break
+            async with pool.acquire() as con, con.transaction():
+                for msg in msgs:
+                    seq = msg.metadata.sequence.stream
+                    if await _apply(con, durable, router, msg.subject, msg.data):
+                        stats.applied[durable] = stats.applied.get(durable, 0) + 1
+                    else:
+                        stats.skipped += 1
+    finally:
+        await sub.unsubscribe()
+
+
+async def _apply(
+    con: asyncpg.Connection, durable: str, router: Router, subject: str, data: bytes
+) -> bool:
+    try:
+        event = REGISTRY.parse(data, subject)
+    except ContractError:
+        return False  # the live consumer dead-lettered it
+    handler = router.handler_for(event.type)
+    if handler is None:
+        return False
+    first = await con.fetchval(
+        """INSERT INTO inbox (consumer, source, event_id, event_type) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING true""",
+        durable,
+        event.envelope.source,
+        event.id,
+        event.type,
+    )
+    if not first:
+        return False
+    await handler(Unit(con=con, event=event, service="reporting", final=True))
+    return True
+
+
+async def rebuild(nats_url: str, database_url: str, *, reset: bool = True) -> RebuildStats:
+    """Replay INTAKE, ENROLMENT, CERTIFICATION and NOTIFICATION into `database_url`."""
+    pool = await create_pool(database_url)
+    nc = await nats.connect(nats_url)
+    stats = RebuildStats()
+    try:
+        async with pool.acquire() as con:
+            from .app import MIGRATIONS
+
+            await migrate(con, service_migrations("reporting", MIGRATIONS))
+            if reset:
+                await store.reset_projections(con)
+        js = nc.jetstream()
+        for durable, router in ROUTERS.items():
+            await replay_consumer(js, pool, durable, router, stats)
+    finally:
+        await nc.drain()
+        await pool.close()
+    log.info("rebuild done", applied=stats.applied, skipped=stats.skipped)
+    return stats

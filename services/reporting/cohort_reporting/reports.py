@@ -1,0 +1,73 @@
+"""Building a report: facts from the store, figures from the domain, privacy, provenance."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import asyncpg
+from cohort_contracts.reports import Period, ReportPublished, ReportScope
+
+from . import store
+from .domain import DEFINITION_VERSION, Scope, compute_figures
+from .privacy import protect
+
+_TOKEN = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def subject_token(value: str) -> str:
+    """A scope value as one NATS subject token: `EMM2.0` -> `EMM2_0`, `European Union` ->
+    `European_Union` (dots, spaces and wildcards are not allowed inside a token)."""
+    return _TOKEN.sub("_", value).strip("_") or "_"
+
+
+def report_subject_tail(scope: Scope, kind: str) -> str:
+    return f"{scope.kind}.{subject_token(scope.value)}.{kind}"
+
+
+def contract_scope(scope: Scope) -> ReportScope:
+    return ReportScope(**{scope.kind: scope.value})
+
+
+async def build_report(
+    con: asyncpg.Connection,
+    scope: Scope,
+    start: date,
+    end: date,
+    *,
+    kind: str = "on_demand",
+    report_id: str | None = None,
+    extra: dict[str, Any] | None = None,
+    select: Scope | None = None,
+) -> ReportPublished:
+    """The report for `scope` over sessions starting in [start, end] (or only the sessions
+    `select` picks, e.g. one session for a session summary)."""
+    facts = await store.load_facts(con, select or scope, start, end)
+    raw, rules = compute_figures(facts)
+    figures, suppressed = protect(raw, rules)
+    prov = await store.provenance(con)
+    figures["provenance"] = {
+        "definition_version": DEFINITION_VERSION,
+        "events_applied": prov["events_applied"],
+        "first_event_time": _iso(prov["first_event_time"]),
+        "last_event_time": _iso(prov["last_event_time"]),
+        "sessions_covered": len(facts.sessions),
+        **(extra or {}),
+    }
+    rid = report_id or (
+        f"cohort:r-{scope.kind}-{subject_token(scope.value)}-{kind}-{start}-{end}"
+        f"-v{DEFINITION_VERSION}"
+    )
+    return ReportPublished(
+        report_id=rid,
+        kind=kind,
+        scope=contract_scope(scope),
+        period=Period(start=start, end=end),
+        figures=figures,
+        suppressed_cells=suppressed,
+    )
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,25 @@
+"""Settings of the reporting service (environment variables `COHORT_*`)."""
+
+from __future__ import annotations
+
+from cohort_kit import ServiceSettings
+from pydantic import Field
+
+
+class ReportingSettings(ServiceSettings):
+    http_port: int = Field(18084, description="Port of the reports API and dashboard.")
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:15432/reporting",
+        description="PostgreSQL DSN of the reporting database.",
+    )
+    summary_poll_seconds: float = Field(
+        2.0, description="How often closed sessions are checked for a due session summary."
+    )
+    summary_quiet_seconds: float = Field(
+        5.0,
+        description="A session summary waits until no event was applied for this long, so "
+        "the completions and certificates that follow a closing are in it.",
+    )
+    publish_reports: bool = Field(
+        True, description="Publish session summaries (off while rebuilding projections)."
+    )

@@ -1,0 +1,434 @@
+"""All the reporting service's SQL: projection upserts and the reads behind every report."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from .domain import (
+    AssessmentRow,
+    CertificateRow,
+    CompletionRow,
+    EnrolmentRow,
+    EvaluationRow,
+    Facts,
+    NotificationRow,
+    PersonRow,
+    Scope,
+    SessionRow,
+    TrainerRow,
+)
+
+PROJECTION_TABLES = (
+    "r_course",
+    "r_session",
+    "r_session_change",
+    "r_session_state",
+    "r_participant",
+    "r_enrolment",
+    "r_completion",
+    "r_assessment",
+    "r_evaluation",
+    "r_certificate",
+    "r_revocation",
+    "r_trainer",
+    "r_notification",
+    "r_provenance",
+)
+
+# --- writes -------------------------------------------------------------------------------
+
+
+async def note_event(con: asyncpg.Connection, consumer: str, at: datetime) -> None:
+    await con.execute(
+        """INSERT INTO r_provenance (consumer, events, first_time, last_time)
+           VALUES ($1, 1, $2, $2)
+           ON CONFLICT (consumer) DO UPDATE SET events = r_provenance.events + 1,
+             first_time = least(r_provenance.first_time, $2),
+             last_time = greatest(r_provenance.last_time, $2), applied_at = now()""",
+        consumer,
+        at,
+    )
+
+
+async def upsert_course(con: asyncpg.Connection, course_id: str, programme: str, tot: bool) -> None:
+    await con.execute(
+        """INSERT INTO r_course VALUES ($1, $2, $3) ON CONFLICT (course_id)
+           DO UPDATE SET programme = $2, training_of_trainers = $3""",
+        course_id,
+        programme,
+        tot,
+    )
+
+
+async def upsert_session(con: asyncpg.Connection, agency: str, s: Any) -> None:
+    await con.execute(
+        """INSERT INTO r_session VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (session_id) DO UPDATE SET agency = $2, course_id = $3, country = $4,
+             mode = $5, start_date = $6, end_date = $7, audience = $8, donors = $9,
+             facilitators = $10""",
+        s.session_id,
+        agency,
+        s.course_id,
+        s.country,
+        s.mode,
+        s.start_date,
+        s.end_date,
+        list(s.audience),
+        sorted({f.donor for f in s.funding}),
+        list(s.facilitators),
+    )
+
+
+async def add_session_change(
+    con: asyncpg.Connection,
+    event_id: str,
+    session_id: str,
+    at: datetime,
+    start: date | None,
+    end: date | None,
+    mode: str | None,
+) -> None:
+    await con.execute(
+        "INSERT INTO r_session_change VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        event_id,
+        session_id,
+        at,
+        start,
+        end,
+        mode,
+    )
+
+
+async def mark_session(
+    con: asyncpg.Connection,
+    session_id: str,
+    *,
+    cancelled: datetime | None = None,
+    closed: datetime | None = None,
+    closed_event_id: str | None = None,
+) -> None:
+    await con.execute(
+        """INSERT INTO r_session_state VALUES ($1, $2, $3, $4) ON CONFLICT (session_id)
+           DO UPDATE SET cancelled_at = coalesce(r_session_state.cancelled_at, $2),
+             closed_at = coalesce(r_session_state.closed_at, $3),
+             closed_event_id = coalesce(r_session_state.closed_event_id, $4)""",
+        session_id,
+        cancelled,
+        closed,
+        closed_event_id,
+    )
+
+
+async def upsert_participant(con: asyncpg.Connection, at: datetime, p: Any) -> None:
+    """The latest profile by event time wins, whatever order the updates arrive in."""
+    await con.execute(
+        """INSERT INTO r_participant VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (participant_id) DO UPDATE SET at = $2, sex = $3,
+             organisation_kind = $4, nationality = $5, residence = $6, statistics = $7
+           WHERE r_participant.at <= $2""",
+        p.participant_id,
+        at,
+        p.sex,
+        p.organisation.kind,
+        p.nationality,
+        p.country_of_residence,
+        p.consent.statistics,
+    )
+
+
+async def mark_enrolment(
+    con: asyncpg.Connection,
+    enrolment_id: str,
+    flag: str,
+    session_id: str | None,
+    participant_id: str | None,
+) -> None:
+    flags = {"confirmed", "waitlisted", "rejected", "cancelled"}
+    if flag not in flags:
+        raise ValueError(flag)
+    values = [flag == f for f in ("confirmed", "waitlisted", "rejected", "cancelled")]
+    await con.execute(
+        """INSERT INTO r_enrolment VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (enrolment_id) DO UPDATE SET
+             session_id = coalesce(r_enrolment.session_id, $2),
+             participant_id = coalesce(r_enrolment.participant_id, $3),
+             confirmed = r_enrolment.confirmed OR $4, waitlisted = r_enrolment.waitlisted OR $5,
+             rejected = r_enrolment.rejected OR $6, cancelled = r_enrolment.cancelled OR $7""",
+        enrolment_id,
+        session_id,
+        participant_id,
+        *values,
+    )
+
+
+async def upsert_completion(con: asyncpg.Connection, c: Any) -> None:
+    await con.execute(
+        """INSERT INTO r_completion VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrolment_id)
+           DO UPDATE SET outcome = $4, attendance_ratio = $5""",
+        c.enrolment_id,
+        c.session_id,
+        c.participant_id,
+        c.outcome,
+        c.attendance_ratio,
+    )
+
+
+async def upsert_assessment(con: asyncpg.Connection, at: datetime, a: Any) -> None:
+    await con.execute(
+        """INSERT INTO r_assessment VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (session_id, participant_id, kind) DO UPDATE SET at = $4, score = $5
+           WHERE r_assessment.at <= $4""",
+        a.session_id,
+        a.participant_id,
+        a.kind,
+        at,
+        a.score,
+    )
+
+
+async def upsert_evaluation(con: asyncpg.Connection, at: datetime, respondent: str, e: Any) -> None:
+    r = e.ratings
+    await con.execute(
+        """INSERT INTO r_evaluation VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (session_id, respondent) DO UPDATE SET at = $3, relevance = $4,
+             will_improve_performance = $5, methodology = $6, content_quality = $7
+           WHERE r_evaluation.at <= $3""",
+        e.session_id,
+        respondent,
+        at,
+        r.relevance,
+        r.will_improve_performance,
+        r.methodology,
+        r.content_quality,
+    )
+
+
+async def upsert_certificate(con: asyncpg.Connection, c: Any) -> None:
+    await con.execute(
+        "INSERT INTO r_certificate VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        c.certificate_id,
+        c.session_id,
+        c.participant_id,
+        c.kind,
+        c.issued_at,
+    )
+
+
+async def add_revocation(con: asyncpg.Connection, certificate_id: str, at: datetime) -> None:
+    await con.execute(
+        "INSERT INTO r_revocation VALUES ($1, $2) ON CONFLICT DO NOTHING", certificate_id, at
+    )
+
+
+async def upsert_trainer(con: asyncpg.Connection, t: Any) -> None:
+    await con.execute(
+        """INSERT INTO r_trainer VALUES ($1, $2, $3) ON CONFLICT (trainer_id, programme)
+           DO UPDATE SET certificate_id = least(r_trainer.certificate_id, $3)""",
+        t.trainer_id,
+        t.programme,
+        t.certificate_id,
+    )
+
+
+async def add_notification(con: asyncpg.Connection, status: str, at: datetime, n: Any) -> None:
+    await con.execute(
+        "INSERT INTO r_notification VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        n.notification_id,
+        status,
+        n.recipient,
+        at,
+    )
+
+
+async def reset_projections(con: asyncpg.Connection) -> None:
+    """Empty every projection and the reporting consumers' inbox (before a rebuild)."""
+    for table in PROJECTION_TABLES:
+        await con.execute(f"TRUNCATE {table}")  # names from the constant above, never input
+    await con.execute("DELETE FROM inbox WHERE consumer LIKE 'reporting-%'")
+
+
+# --- reads --------------------------------------------------------------------------------
+
+_SESSIONS = """
+WITH s AS (
+  SELECT s.session_id, s.agency, s.country, c.programme,
+    coalesce(c.training_of_trainers, false) AS tot,
+    coalesce((SELECT ch.start_date FROM r_session_change ch
+              WHERE ch.session_id = s.session_id AND ch.start_date IS NOT NULL
+              ORDER BY ch.at DESC, ch.event_id DESC LIMIT 1), s.start_date) AS start_date,
+    coalesce((SELECT ch.end_date FROM r_session_change ch
+              WHERE ch.session_id = s.session_id AND ch.end_date IS NOT NULL
+              ORDER BY ch.at DESC, ch.event_id DESC LIMIT 1), s.end_date) AS end_date,
+    coalesce((SELECT ch.mode FROM r_session_change ch
+              WHERE ch.session_id = s.session_id AND ch.mode IS NOT NULL
+              ORDER BY ch.at DESC, ch.event_id DESC LIMIT 1), s.mode) AS mode,
+    s.audience, s.donors, s.facilitators,
+    st.cancelled_at IS NOT NULL AS cancelled, st.closed_at IS NOT NULL AS closed
+  FROM r_session s
+  LEFT JOIN r_course c USING (course_id)
+  LEFT JOIN r_session_state st USING (session_id)
+)
+SELECT * FROM s WHERE start_date BETWEEN $2 AND $3 AND {where} ORDER BY session_id
+"""
+
+_SCOPE_WHERE = {
+    "country": "country = $1",
+    "donor": "$1 = any(donors)",
+    "programme": "programme = $1",
+    "session": "session_id = $1",
+}
+
+
+async def load_facts(con: asyncpg.Connection, scope: Scope, start: date, end: date) -> Facts:
+    """Every fact behind a report for `scope` over sessions starting in [start, end]."""
+    sql = _SESSIONS.format(where=_SCOPE_WHERE[scope.kind])
+    sessions = [
+        SessionRow(
+            session_id=r["session_id"],
+            country=r["country"],
+            programme=r["programme"] or "unknown",
+            training_of_trainers=r["tot"],
+            mode=r["mode"],
+            start_date=r["start_date"],
+            end_date=r["end_date"],
+            audience=tuple(r["audience"]),
+            donors=tuple(r["donors"]),
+            facilitators=tuple(r["facilitators"]),
+            cancelled=r["cancelled"],
+            closed=r["closed"],
+        )
+        for r in await con.fetch(sql, scope.value, start, end)
+    ]
+    ids = [s.session_id for s in sessions]
+    enrolments = [
+        EnrolmentRow(**dict(r))
+        for r in await con.fetch(
+            """SELECT enrolment_id, session_id, participant_id, confirmed, waitlisted, rejected,
+                 cancelled FROM r_enrolment WHERE session_id = any($1::text[])""",
+            ids,
+        )
+    ]
+    completions = [
+        CompletionRow(**dict(r))
+        for r in await con.fetch(
+            """SELECT enrolment_id, session_id, participant_id, outcome FROM r_completion
+               WHERE session_id = any($1::text[])""",
+            ids,
+        )
+    ]
+    assessments = [
+        AssessmentRow(**dict(r))
+        for r in await con.fetch(
+            """SELECT session_id, participant_id, kind, score FROM r_assessment
+               WHERE session_id = any($1::text[])""",
+            ids,
+        )
+    ]
+    evaluations = [
+        EvaluationRow(**dict(r))
+        for r in await con.fetch(
+            """SELECT session_id, respondent, relevance, will_improve_performance, methodology,
+                 content_quality FROM r_evaluation WHERE session_id = any($1::text[])""",
+            ids,
+        )
+    ]
+    certificates = [
+        CertificateRow(**dict(r))
+        for r in await con.fetch(
+            """SELECT c.certificate_id, c.session_id, c.participant_id, c.kind,
+                 (r.certificate_id IS NOT NULL) AS revoked
+               FROM r_certificate c LEFT JOIN r_revocation r USING (certificate_id)
+               WHERE c.session_id = any($1::text[])""",
+            ids,
+        )
+    ]
+    trainers = [
+        TrainerRow(**dict(r))
+        for r in await con.fetch(
+            """SELECT t.trainer_id, t.programme, c.session_id FROM r_trainer t
+               LEFT JOIN r_certificate c USING (certificate_id)"""
+        )
+    ]
+    people_ids = sorted(
+        {e.participant_id for e in enrolments if e.participant_id}
+        | {c.participant_id for c in completions}
+        | {t.trainer_id for t in trainers}
+        | {f for s in sessions for f in s.facilitators}
+    )
+    people = [
+        PersonRow(**dict(r))
+        for r in await con.fetch(
+            """SELECT participant_id, sex, organisation_kind, nationality, residence, statistics
+               FROM r_participant WHERE participant_id = any($1::text[])""",
+            people_ids,
+        )
+    ]
+    notifications = [
+        NotificationRow(**dict(r))
+        for r in await con.fetch(
+            """SELECT notification_id, status, recipient FROM r_notification
+               WHERE recipient = any($1::text[]) AND at::date BETWEEN $2 AND $3""",
+            sorted({e.participant_id for e in enrolments if e.participant_id}),
+            start,
+            end,
+        )
+    ]
+    return Facts(
+        sessions=sessions,
+        people=people,
+        enrolments=enrolments,
+        completions=completions,
+        assessments=assessments,
+        evaluations=evaluations,
+        certificates=certificates,
+        trainers=trainers,
+        notifications=notifications,
+    )
+
+
+async def provenance(con: asyncpg.Connection) -> dict[str, Any]:
+    rows = await con.fetch(
+        "SELECT consumer, events, first_time, last_time FROM r_provenance ORDER BY consumer"
+    )
+    return {
+        "events_applied": {r["consumer"]: r["events"] for r in rows},
+        "first_event_time": min((r["first_time"] for r in rows), default=None),
+        "last_event_time": max((r["last_time"] for r in rows), default=None),
+    }
+
+
+async def sessions_due(con: asyncpg.Connection, quiet_seconds: float) -> list[asyncpg.Record]:
+    """Closed sessions without a published summary, every live confirmed enrolment decided,
+    and nothing applied for `quiet_seconds` (so late certificates are in too)."""
+    return await con.fetch(
+        """SELECT s.session_id, s.agency, s.country, s.donors, c.programme, s.start_date,
+                  s.end_date, st.closed_at, st.closed_event_id
+           FROM r_session_state st JOIN r_session s USING (session_id)
+           LEFT JOIN r_course c USING (course_id)
+           WHERE st.closed_at IS NOT NULL AND st.cancelled_at IS NULL
+             AND NOT EXISTS (SELECT 1 FROM r_published p
+                             WHERE p.report_key = 'session:' || s.session_id)
+             AND NOT EXISTS (SELECT 1 FROM r_enrolment e
+                             WHERE e.session_id = s.session_id AND e.confirmed
+                               AND NOT e.cancelled
+                               AND NOT EXISTS (SELECT 1 FROM r_completion k
+                                               WHERE k.enrolment_id = e.enrolment_id))
+             AND (SELECT max(applied_at) FROM r_provenance)
+                 < now() - make_interval(secs => $1)
+           ORDER BY st.closed_at, s.session_id""",
+        quiet_seconds,
+    )
+
+
+async def mark_published(con: asyncpg.Connection, key: str, event_id: str) -> bool:
+    return bool(
+        await con.fetchval(
+            """INSERT INTO r_published (report_key, event_id) VALUES ($1, $2)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            key,
+            event_id,
+        )
+    )
