@@ -4,11 +4,16 @@ from pathlib import Path
 
 from cohort_kit import Router, ServiceDefinition
 
-routers = {name: Router() for name in ("enrolment-intake", "enrolment-certificates")}
+from .api import make_api
+from .handlers import intake
+from .settings import EnrolmentSettings
 
 definition = ServiceDefinition(
     name="enrolment",
-    routers=routers,
+    # Certificates are not used yet; an empty router acknowledges and ignores them.
+    routers={"enrolment-intake": intake, "enrolment-certificates": Router()},
     migrations=Path(__file__).parent / "migrations",
+    settings_cls=EnrolmentSettings,
+    http_routes=make_api,
     publishes_to=("ENROLMENT",),
 )

@@ -1,0 +1,167 @@
+"""The read API: a session's roster and counts, a participant's enrolments (OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from . import store
+
+if TYPE_CHECKING:
+    from cohort_kit import Runtime
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="Machine-readable reason.", examples=["unknown_session"])
+    message: str = Field(
+        description="What went wrong, for people.", examples=["No session 'iom:x' is known."]
+    )
+
+
+class Enrolment(BaseModel):
+    enrolment_id: str = Field(examples=["iom:e-com-0001"])
+    session_id: str = Field(examples=["iom:com-2023-06-emm2"])
+    participant_id: str = Field(examples=["iom:p-com-0001"])
+    status: str = Field(
+        description="`confirmed`, `waitlisted`, `rejected` or `cancelled`.", examples=["confirmed"]
+    )
+    seat: int | None = Field(description="Seat number while confirmed.", examples=[1])
+    waitlist_position: int | None = Field(
+        description="1 = next to be promoted, while waitlisted.", examples=[None]
+    )
+    reason: str | None = Field(description="Why rejected or cancelled.", examples=[None])
+    promoted_from_waitlist: bool = Field(examples=[False])
+    nominated_by: str | None = Field(examples=[None])
+    requested_at: datetime
+    outcome: str | None = Field(
+        description="Completion outcome once the session closed.", examples=["completed"]
+    )
+
+
+class Roster(BaseModel):
+    session_id: str
+    status: str = Field(description="`scheduled`, `cancelled` or `closed`.")
+    capacity: int
+    waitlist_capacity: int
+    enrolments: list[Enrolment] = Field(description="In request (INTAKE) order.")
+
+
+class ParticipantEnrolments(BaseModel):
+    participant_id: str
+    enrolments: list[Enrolment]
+
+
+class Counts(BaseModel):
+    session_id: str
+    status: str
+    capacity: int
+    waitlist_capacity: int
+    confirmed: int
+    waitlisted: int
+    rejected: int
+    cancelled: int
+    seats_free: int
+    outcomes: dict[str, int] = Field(description="Completions by outcome, once closed.")
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Unknown id."}
+}
+
+
+def make_api(runtime: Runtime) -> APIRouter:
+    api = APIRouter(tags=["enrolment"])
+
+    def pool() -> asyncpg.Pool:
+        assert runtime.pool is not None, "the service is not started"
+        return runtime.pool
+
+    @api.get(
+        "/sessions/{session_id}/roster",
+        response_model=Roster,
+        responses=NOT_FOUND,
+        summary="A session's enrolments: status, seat, waitlist position.",
+    )
+    async def roster(session_id: str) -> Any:
+        async with pool().acquire() as con:
+            session = await store.session(con, session_id)
+            if session is None:
+                return _unknown("session", session_id)
+            rows = await store.roster(con, session_id)
+        return Roster(
+            session_id=session_id,
+            status=session.status,
+            capacity=session.capacity,
+            waitlist_capacity=session.waitlist_capacity,
+            enrolments=[_enrolment(r) for r in rows],
+        )
+
+    @api.get(
+        "/sessions/{session_id}/counts",
+        response_model=Counts,
+        responses=NOT_FOUND,
+        summary="How many are confirmed, waitlisted, rejected, cancelled; outcomes.",
+    )
+    async def counts(session_id: str) -> Any:
+        async with pool().acquire() as con:
+            session = await store.session(con, session_id)
+            if session is None:
+                return _unknown("session", session_id)
+            by_status = await store.counts(con, session_id)
+            outcomes = await store.outcome_counts(con, session_id)
+        confirmed = by_status.get("confirmed", 0)
+        return Counts(
+            session_id=session_id,
+            status=session.status,
+            capacity=session.capacity,
+            waitlist_capacity=session.waitlist_capacity,
+            confirmed=confirmed,
+            waitlisted=by_status.get("waitlisted", 0),
+            rejected=by_status.get("rejected", 0),
+            cancelled=by_status.get("cancelled", 0),
+            seats_free=max(session.capacity - confirmed, 0),
+            outcomes=outcomes,
+        )
+
+    @api.get(
+        "/participants/{participant_id}/enrolments",
+        response_model=ParticipantEnrolments,
+        responses=NOT_FOUND,
+        summary="Every enrolment of a participant, in request order.",
+    )
+    async def participant_enrolments(participant_id: str) -> Any:
+        async with pool().acquire() as con:
+            rows = await store.participant_enrolments(con, participant_id)
+            if not rows and not await store.participant_known(con, participant_id):
+                return _unknown("participant", participant_id)
+        return ParticipantEnrolments(
+            participant_id=participant_id, enrolments=[_enrolment(r) for r in rows]
+        )
+
+    return api
+
+
+def _enrolment(row: asyncpg.Record) -> Enrolment:
+    return Enrolment(
+        enrolment_id=row["enrolment_id"],
+        session_id=row["session_id"],
+        participant_id=row["participant_id"],
+        status=row["status"],
+        seat=row["seat"],
+        waitlist_position=row["position"],
+        reason=row["reason"],
+        promoted_from_waitlist=row["promoted"],
+        nominated_by=row["nominated_by"],
+        requested_at=row["requested_at"],
+        outcome=row["outcome"],
+    )
+
+
+def _unknown(what: str, ident: str) -> JSONResponse:
+    body = ErrorBody(error=f"unknown_{what}", message=f"No {what} {ident!r} is known here.")
+    return JSONResponse(body.model_dump(), status_code=404)

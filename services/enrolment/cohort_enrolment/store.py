@@ -1,0 +1,424 @@
+"""All of the enrolment service's SQL. Every function runs on the caller's connection."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
+
+import asyncpg
+from cohort_contracts.attendance import AssessmentRecorded, AttendanceRecorded
+from cohort_contracts.courses import CoursePublished
+from cohort_contracts.participants import ParticipantRegistered
+from cohort_contracts.sessions import SessionRescheduled, SessionScheduled
+
+from .domain import Attendance, Completion, CompletionRule, SessionFacts
+
+Con: TypeAlias = asyncpg.Connection
+
+# --- facts: courses, sessions, participants ------------------------------------------
+
+
+async def owner(con: Con, table: str, key: str, ident: str) -> str | None:
+    """The agency that owns a course, session or participant (None when unknown)."""
+    assert (table, key) in {
+        ("courses", "course_id"),
+        ("sessions", "session_id"),
+        ("participants", "participant_id"),
+        ("enrolments", "enrolment_id"),
+    }
+    return await con.fetchval(f"SELECT agency FROM {table} WHERE {key} = $1", ident)  # type: ignore[no-any-return]
+
+
+async def upsert_course(con: Con, c: CoursePublished, *, agency: str, at: datetime) -> None:
+    rule = c.completion_rule
+    await con.execute(
+        """INSERT INTO courses (course_id, agency, min_attendance_ratio, pass_mark,
+                                evaluation_required, modules, published_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (course_id) DO UPDATE SET
+             min_attendance_ratio = EXCLUDED.min_attendance_ratio,
+             pass_mark = EXCLUDED.pass_mark,
+             evaluation_required = EXCLUDED.evaluation_required,
+             modules = EXCLUDED.modules, published_at = EXCLUDED.published_at
+           WHERE courses.published_at <= EXCLUDED.published_at""",
+        c.course_id,
+        agency,
+        rule.min_attendance_ratio,
+        rule.pass_mark,
+        rule.evaluation_required,
+        [m.code for m in c.modules],
+        at,
+    )
+
+
+async def course(con: Con, course_id: str) -> tuple[CompletionRule, list[str]] | None:
+    row = await con.fetchrow("SELECT * FROM courses WHERE course_id = $1", course_id)
+    if row is None:
+        return None
+    rule = CompletionRule(row["min_attendance_ratio"], row["pass_mark"], row["evaluation_required"])
+    return rule, list(row["modules"])
+
+
+async def insert_session(con: Con, s: SessionScheduled, *, agency: str) -> bool:
+    """Record a new session; False when it was already known."""
+    done = await con.fetchval(
+        """INSERT INTO sessions (session_id, agency, course_id, start_date, end_date, capacity,
+                                 waitlist_capacity, nomination_quotas, enrolment_closes_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (session_id) DO NOTHING RETURNING true""",
+        s.session_id,
+        agency,
+        s.course_id,
+        s.start_date,
+        s.end_date,
+        s.capacity,
+        s.waitlist_capacity,
+        s.nomination_quotas,
+        s.enrolment_closes_at,
+    )
+    return bool(done)
+
+
+async def update_session(con: Con, session_id: str, changes: dict[str, Any]) -> None:
+    allowed = {
+        "course_id",
+        "start_date",
+        "end_date",
+        "capacity",
+        "waitlist_capacity",
+        "nomination_quotas",
+        "enrolment_closes_at",
+    }
+    fields = {k: v for k, v in changes.items() if k in allowed and v is not None}
+    if not fields:
+        return
+    sets = ", ".join(f"{name} = ${n}" for n, name in enumerate(fields, start=2))
+    await con.execute(
+        f"UPDATE sessions SET {sets} WHERE session_id = $1", session_id, *fields.values()
+    )
+
+
+def session_changes(r: SessionScheduled | SessionRescheduled) -> dict[str, Any]:
+    return r.model_dump(exclude={"session_id"})
+
+
+async def lock_session(con: Con, session_id: str) -> SessionFacts | None:
+    """Read a session and hold its row lock until the unit's transaction ends."""
+    row = await con.fetchrow("SELECT * FROM sessions WHERE session_id = $1 FOR UPDATE", session_id)
+    return _session(row) if row else None
+
+
+async def session(con: Con, session_id: str) -> SessionFacts | None:
+    row = await con.fetchrow("SELECT * FROM sessions WHERE session_id = $1", session_id)
+    return _session(row) if row else None
+
+
+def _session(row: asyncpg.Record) -> SessionFacts:
+    quotas = row["nomination_quotas"]
+    return SessionFacts(
+        session_id=row["session_id"],
+        agency=row["agency"],
+        course_id=row["course_id"],
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        capacity=row["capacity"],
+        waitlist_capacity=row["waitlist_capacity"],
+        enrolment_closes_at=row["enrolment_closes_at"],
+        status=row["status"],
+        nomination_quotas=json.loads(quotas) if isinstance(quotas, str) else quotas,
+    )
+
+
+async def set_session_status(con: Con, session_id: str, status: str, at: datetime) -> None:
+    await con.execute(
+        "UPDATE sessions SET status = $2, closed_at = $3 WHERE session_id = $1",
+        session_id,
+        status,
+        at,
+    )
+
+
+async def upsert_participant(
+    con: Con, p: ParticipantRegistered, *, agency: str, at: datetime
+) -> None:
+    await con.execute(
+        """INSERT INTO participants (participant_id, agency, organisation, registered_at)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (participant_id) DO UPDATE SET
+             organisation = EXCLUDED.organisation, registered_at = EXCLUDED.registered_at
+           WHERE participants.registered_at <= EXCLUDED.registered_at""",
+        p.participant_id,
+        agency,
+        p.organisation.name,
+        at,
+    )
+
+
+# --- enrolments -----------------------------------------------------------------------
+
+
+async def enrolment(con: Con, enrolment_id: str) -> asyncpg.Record | None:
+    return await con.fetchrow("SELECT * FROM enrolments WHERE enrolment_id = $1", enrolment_id)
+
+
+async def occupancy(
+    con: Con, session_id: str, participant_id: str, nominated_by: str | None
+) -> asyncpg.Record:
+    return await con.fetchrow(  # type: ignore[no-any-return]
+        """SELECT count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
+                  count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted,
+                  coalesce(bool_or(participant_id = $2), false) AS participant_live,
+                  count(*) FILTER (WHERE nominated_by = $3) AS nominator_live
+           FROM enrolments
+           WHERE session_id = $1 AND status IN ('confirmed', 'waitlisted')""",
+        session_id,
+        participant_id,
+        nominated_by,
+    )
+
+
+async def next_queue_key(con: Con) -> int:
+    return await con.fetchval("SELECT nextval('enrolment_queue')")  # type: ignore[no-any-return]
+
+
+async def insert_enrolment(
+    con: Con,
+    *,
+    enrolment_id: str,
+    session_id: str,
+    participant_id: str,
+    agency: str,
+    nominated_by: str | None,
+    status: str,
+    seat: int | None,
+    queue_key: int,
+    reason: str | None,
+    requested_at: datetime,
+) -> None:
+    await con.execute(
+        """INSERT INTO enrolments (enrolment_id, session_id, participant_id, agency, nominated_by,
+                                   status, seat, queue_key, reason, requested_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+        enrolment_id,
+        session_id,
+        participant_id,
+        agency,
+        nominated_by,
+        status,
+        seat,
+        queue_key,
+        reason,
+        requested_at,
+    )
+
+
+async def taken_seats(con: Con, session_id: str) -> set[int]:
+    rows = await con.fetch(
+        "SELECT seat FROM enrolments WHERE session_id = $1 AND status = 'confirmed'", session_id
+    )
+    return {r["seat"] for r in rows}
+
+
+async def live(con: Con, session_id: str, status: str) -> list[asyncpg.Record]:
+    """Confirmed or waitlisted enrolments of a session, in queue (INTAKE) order."""
+    return await con.fetch(  # type: ignore[no-any-return]
+        """SELECT * FROM enrolments WHERE session_id = $1 AND status = $2
+           ORDER BY queue_key, enrolment_id""",
+        session_id,
+        status,
+    )
+
+
+async def set_status(
+    con: Con,
+    enrolment_id: str,
+    status: str,
+    *,
+    seat: int | None = None,
+    reason: str | None = None,
+    promoted: bool | None = None,
+) -> None:
+    await con.execute(
+        """UPDATE enrolments SET status = $2, seat = $3, reason = coalesce($4, reason),
+                  promoted = coalesce($5, promoted)
+           WHERE enrolment_id = $1""",
+        enrolment_id,
+        status,
+        seat,
+        reason,
+        promoted,
+    )
+
+
+async def has_enrolment(con: Con, session_id: str, participant_id: str) -> bool:
+    return bool(
+        await con.fetchval(
+            "SELECT true FROM enrolments WHERE session_id = $1 AND participant_id = $2 LIMIT 1",
+            session_id,
+            participant_id,
+        )
+    )
+
+
+# --- what happened in the room ---------------------------------------------------------
+
+
+async def record_attendance(con: Con, a: AttendanceRecorded, at: datetime) -> None:
+    """A later record (by event time) for the same day and module replaces an earlier one."""
+    await con.execute(
+        """INSERT INTO attendance (session_id, participant_id, day, module, present, recorded_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (session_id, participant_id, day, module) DO UPDATE SET
+             present = EXCLUDED.present, recorded_at = EXCLUDED.recorded_at
+           WHERE attendance.recorded_at <= EXCLUDED.recorded_at""",
+        a.session_id,
+        a.participant_id,
+        a.date,
+        a.module or "",
+        a.present,
+        at,
+    )
+
+
+async def record_assessment(con: Con, a: AssessmentRecorded, at: datetime) -> None:
+    await con.execute(
+        """INSERT INTO assessments (session_id, participant_id, kind, score, recorded_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (session_id, participant_id, kind) DO UPDATE SET
+             score = EXCLUDED.score, recorded_at = EXCLUDED.recorded_at
+           WHERE assessments.recorded_at <= EXCLUDED.recorded_at""",
+        a.session_id,
+        a.participant_id,
+        a.kind,
+        a.score,
+        at,
+    )
+
+
+async def record_evaluation(con: Con, session_id: str, participant_id: str) -> None:
+    await con.execute(
+        "INSERT INTO evaluations VALUES ($1, $2) ON CONFLICT DO NOTHING", session_id, participant_id
+    )
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the completion rule needs of one participant in one session."""
+
+    attendance: list[Attendance]
+    pre_score: float | None
+    post_score: float | None
+    evaluated: bool
+
+
+async def session_records(con: Con, session_id: str) -> tuple[dict[str, Record], list[str]]:
+    """Per participant: attendance, scores, evaluation; and the modules recorded at all."""
+    attendance = await con.fetch(
+        "SELECT participant_id, day, module, present FROM attendance WHERE session_id = $1",
+        session_id,
+    )
+    scores = await con.fetch(
+        "SELECT participant_id, kind, score FROM assessments WHERE session_id = $1", session_id
+    )
+    evaluated = {
+        r["participant_id"]
+        for r in await con.fetch(
+            "SELECT participant_id FROM evaluations WHERE session_id = $1", session_id
+        )
+    }
+    people = {r["participant_id"] for r in attendance} | {r["participant_id"] for r in scores}
+    people |= evaluated
+    by_person: dict[str, Record] = {}
+    for pid in people:
+        marks = {r["kind"]: r["score"] for r in scores if r["participant_id"] == pid}
+        by_person[pid] = Record(
+            attendance=[
+                Attendance(r["day"], r["module"] or None, r["present"])
+                for r in attendance
+                if r["participant_id"] == pid
+            ],
+            pre_score=marks.get("pre"),
+            post_score=marks.get("post"),
+            evaluated=pid in evaluated,
+        )
+    modules = sorted({r["module"] for r in attendance if r["module"]})
+    return by_person, modules
+
+
+async def last_completion(con: Con, enrolment_id: str) -> Completion | None:
+    row = await con.fetchrow("SELECT * FROM completions WHERE enrolment_id = $1", enrolment_id)
+    if row is None:
+        return None
+    return Completion(row["outcome"], row["attendance_ratio"], row["pre_score"], row["post_score"])
+
+
+async def save_completion(con: Con, enrolment_id: str, c: Completion) -> None:
+    await con.execute(
+        """INSERT INTO completions (enrolment_id, outcome, attendance_ratio, pre_score, post_score)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (enrolment_id) DO UPDATE SET outcome = EXCLUDED.outcome,
+             attendance_ratio = EXCLUDED.attendance_ratio, pre_score = EXCLUDED.pre_score,
+             post_score = EXCLUDED.post_score, revision = completions.revision + 1""",
+        enrolment_id,
+        c.outcome,
+        c.attendance_ratio,
+        c.pre_score,
+        c.post_score,
+    )
+
+
+# --- the read side ----------------------------------------------------------------------
+
+
+async def roster(con: Con, session_id: str) -> list[asyncpg.Record]:
+    return await con.fetch(  # type: ignore[no-any-return]
+        """SELECT e.*, c.outcome,
+                  CASE WHEN e.status = 'waitlisted' THEN
+                    row_number() OVER (PARTITION BY e.status = 'waitlisted'
+                                       ORDER BY e.queue_key, e.enrolment_id) END AS position
+           FROM enrolments e LEFT JOIN completions c USING (enrolment_id)
+           WHERE e.session_id = $1 ORDER BY e.queue_key, e.enrolment_id""",
+        session_id,
+    )
+
+
+async def participant_enrolments(con: Con, participant_id: str) -> list[asyncpg.Record]:
+    return await con.fetch(  # type: ignore[no-any-return]
+        """SELECT e.*, c.outcome, s.course_id,
+                  CASE WHEN e.status = 'waitlisted' THEN
+                    (SELECT count(*) FROM enrolments w WHERE w.session_id = e.session_id
+                       AND w.status = 'waitlisted'
+                       AND (w.queue_key, w.enrolment_id) <= (e.queue_key, e.enrolment_id)) END
+                    AS position
+           FROM enrolments e LEFT JOIN completions c USING (enrolment_id)
+           LEFT JOIN sessions s USING (session_id)
+           WHERE e.participant_id = $1 ORDER BY e.requested_at, e.enrolment_id""",
+        participant_id,
+    )
+
+
+async def participant_known(con: Con, participant_id: str) -> bool:
+    return bool(
+        await con.fetchval(
+            "SELECT true FROM participants WHERE participant_id = $1", participant_id
+        )
+    )
+
+
+async def counts(con: Con, session_id: str) -> dict[str, int]:
+    rows = await con.fetch(
+        "SELECT status, count(*) AS n FROM enrolments WHERE session_id = $1 GROUP BY status",
+        session_id,
+    )
+    return {r["status"]: r["n"] for r in rows}
+
+
+async def outcome_counts(con: Con, session_id: str) -> dict[str, int]:
+    rows = await con.fetch(
+        """SELECT c.outcome, count(*) AS n FROM completions c JOIN enrolments e USING (enrolment_id)
+           WHERE e.session_id = $1 GROUP BY c.outcome""",
+        session_id,
+    )
+    return {r["outcome"]: r["n"] for r in rows}
