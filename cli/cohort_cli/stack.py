@@ -127,6 +127,35 @@ class Stack:
                     )
                 await asyncio.sleep(0.1)
 
+    # Fault injection (tests/faults, bench): kill and bring back parts of the network.
+
+    async def kill_service(self, service: str) -> None:
+        """SIGKILL a service: no shutdown, in-flight work is lost to the process."""
+        proc = self.children[service]
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+
+    async def restart_service(self, service: str) -> None:
+        if self.children[service].returncode is None:
+            await self.kill_service(service)
+        await self._spawn(service)
+
+    async def restart_nats(self) -> None:
+        """Stop NATS and start it again on the same port and store."""
+        assert self.nats is not None
+        self.nats.stop()
+        self.nats = EmbeddedNats(self.options.data_dir / "nats", self.options.nats_port).start()
+
+    async def stop_postgres(self) -> None:
+        assert self.postgres is not None
+        await asyncio.to_thread(self.postgres.stop)
+
+    async def start_postgres(self) -> None:
+        self.postgres = await asyncio.to_thread(
+            EmbeddedPostgres(self.options.data_dir / "postgres", self.options.pg_port).start
+        )
+
     async def stop(self) -> None:
         for proc in self.children.values():
             if proc.returncode is None:
