@@ -1,14 +1,38 @@
 """Wiring of the certification service: its consumers, migrations and HTTP routes."""
 
+from __future__ import annotations
+
 from pathlib import Path
 
-from cohort_kit import Router, ServiceDefinition
+from cohort_kit import Runtime, ServiceDefinition
+from fastapi import APIRouter
 
-routers = {name: Router() for name in ("certification-intake", "certification-completions")}
+from .api import make_api
+from .handlers import Certifier
+from .settings import CertificationSettings
 
-definition = ServiceDefinition(
-    name="certification",
-    routers=routers,
-    migrations=Path(__file__).parent / "migrations",
-    publishes_to=("CERTIFICATION",),
-)
+
+def build() -> ServiceDefinition:
+    """A definition with its own handlers; they take the runtime's settings when it is built."""
+    certifier = Certifier()
+
+    def routes(runtime: Runtime) -> APIRouter:
+        settings = runtime.settings
+        if isinstance(settings, CertificationSettings):
+            certifier.settings = settings
+        return make_api(runtime, certifier.settings)
+
+    return ServiceDefinition(
+        name="certification",
+        routers={
+            "certification-intake": certifier.intake,
+            "certification-completions": certifier.completions,
+        },
+        migrations=Path(__file__).parent / "migrations",
+        settings_cls=CertificationSettings,
+        http_routes=routes,
+        publishes_to=("CERTIFICATION",),
+    )
+
+
+definition = build()

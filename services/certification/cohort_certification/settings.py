@@ -1,0 +1,34 @@
+"""Configuration of the certification service (environment `COHORT_*`)."""
+
+from __future__ import annotations
+
+from cohort_kit import ServiceSettings
+from pydantic import Field
+
+
+class CertificationSettings(ServiceSettings):
+    public_base_url: str = Field(
+        "https://cohort.example.org",
+        description="Public base URL: credential ids, issuer ids, verification links.",
+    )
+    signing_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Current Ed25519 key per agency as a hex seed, JSON: "
+        '{"iom": "<64 hex>"}. A new seed rotates the key; old public keys stay published.',
+    )
+    dev_keys: bool = Field(
+        True,
+        description="Generate and keep in the service database a key for an agency without "
+        "a configured one (demo and tests only; production sets signing_keys).",
+    )
+    secret: str = Field(
+        "dev-secret-change-me",
+        description="Secret for verification codes and recipient-hash salts.",
+    )
+    agency_names: dict[str, str] = Field(
+        default_factory=lambda: {
+            "iom": "International Organization for Migration (IOM)",
+            "icmpd": "International Centre for Migration Policy Development (ICMPD)",
+        },
+        description="Issuer display name per agency.",
+    )
