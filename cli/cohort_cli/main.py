@@ -76,7 +76,7 @@ def cmd_provision(args: argparse.Namespace) -> int:
     from .provisioning import provision_databases, provision_streams
 
     async def go() -> None:
-        for change in await provision_streams(args.nats_url):
+        for change in await provision_streams(args.nats_url, args.replicas):
             print(change)
         if args.database_url:
             for change in await provision_databases(args.database_url):
@@ -84,6 +84,14 @@ def cmd_provision(args: argparse.Namespace) -> int:
 
     asyncio.run(go())
     print("provisioned")
+    return 0
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    from .access import generate
+
+    users = generate(Path(args.file), Path(args.out), cost=args.cost)
+    print(f"wrote {args.out}/accounts.conf and passwords.env for {len(users)} users")
     return 0
 
 
@@ -128,7 +136,16 @@ def parser() -> argparse.ArgumentParser:
     prov = sub.add_parser("provision", help="create streams, consumers, databases, migrations")
     prov.add_argument("--nats-url", default="nats://127.0.0.1:14222")
     prov.add_argument("--database-url", help="admin DSN; omit to provision streams only")
+    prov.add_argument(
+        "--replicas", type=int, default=1, help="stream replicas (3 on a NATS cluster)"
+    )
     prov.set_defaults(func=cmd_provision)
+
+    acc = sub.add_parser("access", help="generate NATS accounts and users from an access file")
+    acc.add_argument("file", help="e.g. deploy/access.yaml")
+    acc.add_argument("--out", required=True, help="folder for accounts.conf and passwords.env")
+    acc.add_argument("--cost", type=int, default=11, help="bcrypt cost")
+    acc.set_defaults(func=cmd_access)
 
     contracts = sub.add_parser("contracts", help="contract tools")
     csub = contracts.add_subparsers(dest="contracts_command", required=True)

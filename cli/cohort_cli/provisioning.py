@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncpg
 import nats
-from cohort_contracts.streams import TOPOLOGY
+from cohort_contracts.streams import TOPOLOGY, Topology
 from cohort_kit.db import ensure_database, migrate, service_migrations, with_database
 from cohort_kit.topology import provision
 
 from .services import SERVICES, database_name, definition
 
 
-async def provision_streams(nats_url: str) -> list[str]:
-    nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=3)
+def replicated(replicas: int) -> Topology:
+    """The declared topology with every stream at `replicas` (a deployment choice)."""
+    streams = tuple(replace(s, replicas=replicas) for s in TOPOLOGY.streams)
+    return Topology(streams=streams, consumers=TOPOLOGY.consumers)
+
+
+async def provision_streams(nats_url: str, replicas: int = 1) -> list[str]:
+    nc = await nats.connect(
+        [u.strip() for u in nats_url.split(",")], connect_timeout=5, max_reconnect_attempts=3
+    )
     try:
-        return await provision(nc.jetstream(), TOPOLOGY)
+        return await provision(nc.jetstream(), replicated(replicas))
     finally:
         await nc.drain()
 
@@ -27,6 +37,10 @@ async def provision_databases(admin_dsn: str, services: tuple[str, ...] = SERVIC
             done.append(f"database {name} created")
         con = await asyncpg.connect(with_database(admin_dsn, name))
         try:
+            # Where the service has its own role of the same name (compose, production),
+            # its tables must belong to it: migrate as that role.
+            if await con.fetchval("SELECT true FROM pg_roles WHERE rolname = $1", name):
+                await con.execute(f'SET ROLE "{name}"')
             migrations = service_migrations(service, definition(service).migrations)
             done += [f"{name}: {m}" for m in await migrate(con, migrations)]
         finally:

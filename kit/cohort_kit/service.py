@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,9 @@ class Runtime:
         consumers = [topo.consumer(d) for d in self.definition.routers]
         names = {c.stream for c in consumers} | set(self.definition.publishes_to)
         names.add(topo.DEADLETTER.name)
-        await verify(js, [topo.stream(n) for n in sorted(names)], consumers)
+        replicas = self.settings.stream_replicas
+        streams = [replace(topo.stream(n), replicas=replicas) for n in sorted(names)]
+        await verify(js, streams, consumers)
 
     def _make_http_app(self) -> FastAPI:
         app = make_http_app(self.name, self.readiness)

@@ -18,6 +18,9 @@ class ServiceSettings(BaseSettings):
         "postgresql://postgres@127.0.0.1:15432/postgres",
         description="PostgreSQL DSN of this service's own database.",
     )
+    stream_replicas: int = Field(
+        1, description="Replicas of every stream, as provisioned (3 on a NATS cluster)."
+    )
     http_host: str = Field("127.0.0.1", description="Address of the health/metrics/API server.")
     http_port: int = Field(18080, description="Port of the health/metrics/API server (0 = none).")
     log_format: str = Field("auto", description="`json`, `console`, or `auto` (console on a tty).")

@@ -1,0 +1,233 @@
+"""`cohort access FILE --out DIR`: the NATS accounts and users of the network, from one file.
+
+Every agency, ministry and donor gets its own account. The services' account (with JetStream)
+exports to each exactly what it may see: an agency's intake subjects as a *service* (so its
+publishes reach the INTAKE stream and the PubAck comes back), its programme reports, a
+ministry's `reports.country.<ISO3>.>`, a donor's `reports.donor.<donor>.>`. Nothing else
+crosses an account boundary, so no subject permission mistake and no JetStream API call can
+show one ministry another's reports. Subject permissions on each user are a second layer.
+
+Writes `DIR/accounts.conf` (included by the nats-server config; bcrypt hashes only) and
+`DIR/passwords.env` (mode 0600; the plaintext passwords, reused on the next run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServiceUser(_Model):
+    publishes: list[str] = Field(description="Subjects this service may publish (its streams).")
+
+
+class Services(_Model):
+    account: str = "COHORT"
+    users: dict[str, ServiceUser]
+    admins: list[str] = Field(default_factory=lambda: ["provisioner"])
+
+
+class Agency(_Model):
+    programmes: list[str] = Field(default_factory=list)
+    users: list[str] | None = None
+
+    @field_validator("programmes")
+    @classmethod
+    def _tokens(cls, value: list[str]) -> list[str]:
+        for token in value:
+            if not TOKEN.match(token):
+                raise ValueError(f"programme {token!r} is not a subject token (letters, _ and -)")
+        return value
+
+
+class Reader(_Model):
+    name: str = ""
+    users: list[str] | None = None
+
+
+class Tls(_Model):
+    cert_file: str
+    key_file: str
+    ca_file: str | None = None
+    verify: bool = False
+
+
+class AccessFile(_Model):
+    services: Services
+    agencies: dict[str, Agency] = Field(default_factory=dict)
+    ministries: dict[str, Reader] = Field(default_factory=dict)
+    donors: dict[str, Reader] = Field(default_factory=dict)
+    tls: Tls | None = None
+
+    @field_validator("agencies", "donors")
+    @classmethod
+    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            if not re.fullmatch(r"[a-z0-9_-]+", name):
+                raise ValueError(f"{name!r}: lower-case subject token expected")
+        return value
+
+    @field_validator("ministries")
+    @classmethod
+    def _iso3(cls, value: dict[str, Reader]) -> dict[str, Reader]:
+        for code in value:
+            if not re.fullmatch(r"[A-Z]{3}", code):
+                raise ValueError(f"{code!r}: ISO 3166-1 alpha-3 code expected")
+        return value
+
+
+def load(path: Path) -> AccessFile:
+    return AccessFile.model_validate(yaml.safe_load(Path(path).read_text()))
+
+
+def agency_account(agency: str) -> str:
+    return f"AGENCY_{agency.upper()}"
+
+
+def ministry_account(iso3: str) -> str:
+    return f"MINISTRY_{iso3}"
+
+
+def donor_account(donor: str) -> str:
+    return f"DONOR_{donor.upper()}"
+
+
+def inbox_prefix(agency: str) -> str:
+    """The private reply prefix an agency's clients use (`inbox_prefix=` in nats-py)."""
+    return f"_INBOX_{agency}"
+
+
+def env_key(user: str) -> str:
+    return "COHORT_NATS_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", user.upper())
+
+
+def _perm(publish: list[str] | None, subscribe: list[str] | None) -> dict[str, Any]:
+    def side(allow: list[str] | None) -> dict[str, list[str]]:
+        return {"allow": allow} if allow else {"deny": [">"]}
+
+    return {"publish": side(publish), "subscribe": side(subscribe)}
+
+
+def build(
+    access: AccessFile, passwords: dict[str, str], known: dict[str, str], cost: int = 11
+) -> dict[str, Any]:
+    """The nats-server `accounts` block (and `system_account`), as a plain dict.
+
+    `known` holds the passwords of an earlier run (by `env_key`); new users get a random
+    one. Every user's password ends up in `passwords` (by user name).
+    """
+    hashed: dict[str, str] = {}
+
+    def user(name: str, permissions: dict[str, Any] | None = None) -> dict[str, Any]:
+        password = known.get(env_key(name)) or secrets.token_urlsafe(24)
+        passwords[name] = password
+        if name in hashed:
+            raise ValueError(f"user {name!r} is declared twice")
+        hashed[name] = bcrypt.hashpw(password.encode(), bcrypt.gensalt(cost)).decode()
+        entry: dict[str, Any] = {"user": name, "password": hashed[name]}
+        if permissions is not None:
+            entry["permissions"] = permissions
+        return entry
+
+    svc = access.services
+    service_users = [
+        user(
+            name,
+            _perm(
+                [*spec.publishes, f"deadletter.{name}", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"],
+                ["_INBOX.>"],
+            ),
+        )
+        for name, spec in svc.users.items()
+    ]
+    service_users += [user(name) for name in svc.admins]
+    exports: list[dict[str, Any]] = []
+    accounts: dict[str, Any] = {}
+
+    for agency, spec in access.agencies.items():
+        account = agency_account(agency)
+        intake = f"intake.{agency}.>"
+        reports = [f"reports.programme.{p}.>" for p in spec.programmes]
+        exports.append({"service": intake, "accounts": [account]})
+        imports: list[dict[str, Any]] = [{"service": {"account": svc.account, "subject": intake}}]
+        for subject in reports:
+            exports.append({"stream": subject, "accounts": [account]})
+            imports.append({"stream": {"account": svc.account, "subject": subject}})
+        perms = _perm([intake], [f"{inbox_prefix(agency)}.>", *reports])
+        accounts[account] = {
+            "users": [user(u, perms) for u in (spec.users or [agency])],
+            "imports": imports,
+        }
+
+    readers = [
+        (ministry_account(code), f"reports.country.{code}.>", spec.users or [f"ministry-{code}"])
+        for code, spec in access.ministries.items()
+    ] + [
+        (donor_account(name), f"reports.donor.{name}.>", spec.users or [f"donor-{name}"])
+        for name, spec in access.donors.items()
+    ]
+    for account, subject, users in readers:
+        exports.append({"stream": subject, "accounts": [account]})
+        accounts[account] = {
+            "users": [user(u.lower(), _perm(None, [subject])) for u in users],
+            "imports": [{"stream": {"account": svc.account, "subject": subject}}],
+        }
+
+    accounts = {
+        svc.account: {"jetstream": "enabled", "users": service_users, "exports": exports},
+        **accounts,
+        "SYS": {"users": [user("sys")]},
+    }
+    return {"accounts": accounts, "system_account": "SYS"}
+
+
+def render(config: dict[str, Any], tls: Tls | None = None) -> str:
+    """nats-server configuration text (its format accepts JSON values)."""
+    lines = ["# Generated by `cohort access`: do not edit; edit the access file and re-run."]
+    for key, value in config.items():
+        lines.append(f"{key}: {json.dumps(value, indent=2)}")
+    if tls is not None:
+        lines.append(f"tls: {json.dumps(tls.model_dump(exclude_none=True), indent=2)}")
+    return "\n".join(lines) + "\n"
+
+
+def read_env(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                key, value = line.split("=", 1)
+                out[key.strip()] = value.strip()
+    return out
+
+
+def generate(access_path: Path, out: Path, cost: int = 11) -> list[str]:
+    """Write `accounts.conf` and `passwords.env` into `out`; return the users."""
+    access = load(access_path)
+    out.mkdir(parents=True, exist_ok=True)
+    env_path = out / "passwords.env"
+    passwords: dict[str, str] = {}
+    config = build(access, passwords, read_env(env_path), cost)
+    (out / "accounts.conf").write_text(render(config, access.tls))
+    users = sorted(passwords)
+    env_path.touch(mode=0o600)
+    os.chmod(env_path, 0o600)
+    env_path.write_text(
+        "# Generated by `cohort access`: NATS passwords of every user. Keep secret.\n"
+        + "".join(f"{env_key(u)}={passwords[u]}\n" for u in users)
+    )
+    return users
