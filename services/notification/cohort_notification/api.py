@@ -1,0 +1,64 @@
+"""HTTP: a participant's and a session's deliveries, and a resend for organisers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from . import store
+from .domain import delivery_id
+
+
+class Delivery(BaseModel):
+    delivery_id: str = Field(description="Delivery id (also in the Message-ID).")
+    cause_id: str = Field(description="Event that caused it.")
+    recipient: str = Field(description="Participant id or organiser address.")
+    channel: str = Field(description="email, sms or webhook.")
+    template: str = Field(description="Template.")
+    language: str = Field(description="Language sent in.")
+    subject: str = Field(description="Subject line.")
+    status: str = Field(description="pending, sent or failed.")
+    attempts: int = Field(description="Attempts made.")
+    last_error: str | None = Field(description="Last error, if any.")
+
+
+def _out(rows: list[Any]) -> list[Delivery]:
+    return [Delivery(**{k: r[k] for k in Delivery.model_fields}) for r in rows]
+
+
+def make_api(runtime: Any) -> APIRouter:
+    api = APIRouter(prefix="/notifications", tags=["notifications"])
+
+    @api.get("/participants/{participant_id}/deliveries", response_model=list[Delivery])
+    async def participant_deliveries(participant_id: str) -> list[Delivery]:
+        async with runtime.pool.acquire() as con:
+            return _out(await store.deliveries_where(con, "participant_id", participant_id))
+
+    @api.get("/sessions/{session_id}/deliveries", response_model=list[Delivery])
+    async def session_deliveries(session_id: str) -> list[Delivery]:
+        async with runtime.pool.acquire() as con:
+            return _out(await store.deliveries_where(con, "session_id", session_id))
+
+    @api.post("/deliveries/{delivery}/resend", response_model=Delivery, status_code=202)
+    async def resend(delivery: str) -> Delivery:
+        """Send a delivery again (a new delivery with the same content)."""
+        async with runtime.pool.acquire() as con, con.transaction():
+            rows = await store.deliveries_where(con, "delivery_id", delivery)
+            if not rows:
+                raise HTTPException(404, "no such delivery")
+            d = dict(rows[0])
+            n = await con.fetchval(
+                "SELECT count(*) FROM deliveries WHERE cause_id LIKE $1", f"resend:{delivery}:%"
+            )
+            cause = f"resend:{delivery}:{n + 1}"
+            new = {
+                **d,
+                "cause_id": cause,
+                "delivery_id": delivery_id(cause, d["recipient"], d["channel"]),
+            }
+            await store.insert_delivery(con, new)
+            return _out(await store.deliveries_where(con, "delivery_id", new["delivery_id"]))[0]
+
+    return api

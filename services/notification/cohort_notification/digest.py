@@ -1,0 +1,87 @@
+"""The organisers' daily digest: the day's changes of their sessions in one e-mail."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from . import store
+from .domain import choose_language, delivery_id
+from .messages import compose, localised
+from .notifier import Notifier
+
+log = structlog.get_logger(__name__)
+_DIGEST = uuid.UUID("8d7d3c1e-2a7b-4e51-9b0a-0f5d9e0c7a11")
+
+
+async def make_digests(pool: asyncpg.Pool, n: Notifier) -> int:
+    """Turn the pending items of finished days (or today too, if so set) into deliveries."""
+    today = n.clock().date()
+    until = today if n.settings.digest_include_today else today - timedelta(days=1)
+    made = 0
+    async with pool.acquire() as con, con.transaction():
+        items = await store.claim_digest_items(con, until)
+        groups: dict[tuple[str, Any], list[Any]] = defaultdict(list)
+        for item in items:
+            groups[(item["organiser_email"], item["day"])].append(item)
+        for (organiser, day), rows in groups.items():
+            made += await _one(con, organiser, day, rows)
+        if items:
+            await store.mark_digested(con, [i["item_id"] for i in items])
+    return made
+
+
+async def _one(con: asyncpg.Connection, organiser: str, day: Any, rows: list[Any]) -> int:
+    by_session: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_session[r["session_id"]].append(r)
+    first = await store.session(con, rows[0]["session_id"])
+    lang = choose_language(None, first["languages"] if first else None)
+    groups = []
+    for session_id, items in by_session.items():
+        s = await store.session(con, session_id)
+        course = await store.course(con, s["course_id"]) if s else None
+        title = localised(course["title"] if course else None, lang, session_id)
+        groups.append(
+            {
+                "title": title,
+                "city": s["city"] if s else "",
+                "items": [{"kind": i["kind"], "who": i["detail"].get("who")} for i in items],
+            }
+        )
+    rendered = compose("organiser_digest", lang, {"day": day, "groups": groups})
+    key = "|".join(sorted(r["item_id"] for r in rows))
+    cause = str(uuid.uuid5(_DIGEST, f"{organiser}|{day}|{key}"))
+    return int(
+        await store.insert_delivery(
+            con,
+            {
+                "delivery_id": delivery_id(cause, organiser, "email"),
+                "cause_id": cause,
+                "recipient": organiser,
+                "channel": "email",
+                "address": organiser,
+                "template": "organiser_digest",
+                "language": lang,
+                "agency": rows[0]["agency"],
+                "subject": rendered.subject,
+                "body_text": rendered.text,
+                "body_html": rendered.html,
+            },
+        )
+    )
+
+
+async def run(pool: asyncpg.Pool, n: Notifier) -> None:
+    while True:
+        try:
+            await make_digests(pool, n)
+        except Exception as exc:
+            log.warning("digest round failed", error=repr(exc))
+        await asyncio.sleep(n.settings.digest_poll_seconds)

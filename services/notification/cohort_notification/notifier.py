@@ -1,0 +1,193 @@
+"""From a decision to delivery rows: who gets what, in which language, on which channels.
+
+Everything here runs inside the unit's transaction and does no network I/O: the rows are
+sent later by the delivery worker. Rows are unique on (cause event, recipient, channel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from cohort_contracts import CloudEvent
+from cohort_kit.outbox import derived_event_id, enqueue
+
+from . import store
+from .domain import (
+    choose_language,
+    delivery_id,
+    may_contact,
+    reminders_for,
+    schedule_subject,
+    session_start,
+)
+from .messages import compose, ics_attachment, session_context
+from .settings import NotificationSettings
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
+REMINDER_TYPE = "reminder.due.v1"  # internal to this service, never leaves NOTIFICATION
+REMINDER_TARGET = "notification.reminder.due"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Notifier:
+    def __init__(self, settings: NotificationSettings, clock: Clock = utcnow) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    async def notify(
+        self,
+        con: asyncpg.Connection,
+        cause: CloudEvent,
+        template: str,
+        participant: Any,
+        session: Any,
+        extra: dict[str, Any] | None = None,
+        *,
+        calendar: bool = False,
+        attachments: list[dict[str, str]] | None = None,
+    ) -> int:
+        """Queue `template` for one participant; return how many deliveries were added."""
+        if participant is None or session is None:
+            return 0
+        if not may_contact(template, participant["consent_contact"]):
+            log.info("no contact consent; not sent", template=template)
+            return 0
+        lang = choose_language(participant["preferred_language"], session["languages"])
+        course = await store.course(con, session["course_id"])
+        s = session_context(session, course, lang)
+        name = f"{participant['given_name']} {participant['family_name']}"
+        starts_at = session_start(
+            session["start_date"], session["timezone"], self.settings.session_start_time
+        )
+        rendered = compose(
+            template, lang, {"name": name, "s": s, "starts_at": starts_at, **(extra or {})}
+        )
+        files = list(attachments or [])
+        pid = participant["participant_id"]
+        if calendar:
+            files.append(
+                ics_attachment(
+                    session, s, self.settings.session_start_time, f"{session['session_id']}/{pid}"
+                )
+            )
+        base = {
+            "cause_id": cause.id,
+            "recipient": pid,
+            "template": template,
+            "language": lang,
+            "agency": session["agency"],
+            "correlationid": cause.correlationid or cause.id,
+            "session_id": session["session_id"],
+            "participant_id": pid,
+            "subject": rendered.subject,
+        }
+        rows = [
+            {
+                **base,
+                "channel": "email",
+                "address": participant["email"],
+                "body_text": rendered.text,
+                "body_html": rendered.html,
+                "attachments": files,
+            }
+        ]
+        if (
+            participant["phone"]
+            and self.settings.sms_gateway_url
+            and template in self.settings.sms_templates
+        ):
+            rows.append(
+                {
+                    **base,
+                    "channel": "sms",
+                    "address": participant["phone"],
+                    "body_text": rendered.subject,
+                }
+            )
+        hook = self.settings.webhook_urls.get(session["agency"])
+        if hook:
+            rows.append({**base, "channel": "webhook", "address": hook, "body_text": rendered.text})
+        added = 0
+        for row in rows:
+            row["delivery_id"] = delivery_id(cause.id, pid, row["channel"])
+            added += await store.insert_delivery(con, row)
+        return added
+
+    async def schedule_reminders(
+        self, con: asyncpg.Connection, cause: CloudEvent, session: Any, participant_id: str
+    ) -> None:
+        """Place (or move) the reminders of one participant; void those now in the past."""
+        offsets = self.settings.reminder_offsets
+        start = session_start(
+            session["start_date"], session["timezone"], self.settings.session_start_time
+        )
+        due = {r.label: r for r in reminders_for(start, offsets, self.clock())}
+        for label in offsets:
+            subject = schedule_subject(session["session_id"], participant_id, label)
+            current = await store.reminder(con, subject)
+            if label not in due:
+                if current is not None and current["state"] == "scheduled":
+                    await store.void_reminders(con, session["session_id"], subjects=[subject])
+                continue
+            at = due[label].due_at.astimezone(UTC)
+            if current is not None and current["state"] == "scheduled" and current["due_at"] == at:
+                continue  # already placed for this moment
+            at_text = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            event = CloudEvent(
+                specversion="1.0",
+                id=derived_event_id(cause.id, f"reminder|{subject}|{at_text}"),
+                source="cohort/notification",
+                type=REMINDER_TYPE,
+                time=cause.time,
+                subject=session["session_id"],
+                agency=session["agency"],
+                correlationid=cause.correlationid or cause.id,
+                causationid=cause.id,
+                data={
+                    "session_id": session["session_id"],
+                    "participant_id": participant_id,
+                    "label": label,
+                    "due_at": at_text,
+                    "start_date": session["start_date"].isoformat(),
+                    "schedule_subject": subject,
+                },
+            )
+            headers = {"Nats-Schedule": f"@at {at_text}", "Nats-Schedule-Target": REMINDER_TARGET}
+            await enqueue(con, event, subject=subject, stream="NOTIFICATION", headers=headers)
+            await store.set_reminder(
+                con,
+                subject,
+                session["session_id"],
+                participant_id,
+                label,
+                at,
+                session["start_date"],
+            )
+
+    async def digest(
+        self, con: asyncpg.Connection, cause: CloudEvent, session: Any, kind: str, who: str | None
+    ) -> None:
+        """Remember a change for the organiser's daily digest."""
+        from zoneinfo import ZoneInfo
+
+        day = cause.time.astimezone(ZoneInfo(session["timezone"])).date()
+        await store.add_digest_item(
+            con,
+            {
+                "item_id": f"{cause.id}|{kind}|{who or ''}",
+                "organiser_email": session["organiser_email"],
+                "session_id": session["session_id"],
+                "agency": session["agency"],
+                "day": day,
+                "kind": kind,
+                "detail": {"who": who},
+            },
+        )

@@ -1,0 +1,68 @@
+"""The notification service's configuration (environment variables `COHORT_*`)."""
+
+from __future__ import annotations
+
+from cohort_kit import ServiceSettings
+from pydantic import Field
+
+
+class NotificationSettings(ServiceSettings):
+    http_port: int = Field(18083, description="Port of the health/metrics/API server (0 = none).")
+
+    smtp_host: str = Field("127.0.0.1", description="SMTP server host.")
+    smtp_port: int = Field(1025, description="SMTP server port.")
+    smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS.")
+    smtp_use_tls: bool = Field(False, description="Implicit TLS (SMTPS) from the first byte.")
+    smtp_validate_certs: bool = Field(True, description="Verify the server's certificate.")
+    smtp_username: str | None = Field(None, description="SMTP AUTH user, if any.")
+    smtp_password: str | None = Field(None, description="SMTP AUTH password, if any.")
+    smtp_timeout: float = Field(15.0, description="Seconds before an SMTP exchange times out.")
+    mail_from: str = Field(
+        "Cohort <no-reply@cohort.example.org>", description="From: of every e-mail."
+    )
+    message_id_domain: str = Field(
+        "cohort.example.org", description="Domain part of the deterministic Message-ID."
+    )
+
+    webhook_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Agency -> URL that receives a signed JSON copy of every participant "
+        'message of that agency, e.g. {"iom": "https://crm.iom.example/hooks/cohort"}.',
+    )
+    webhook_secret: str = Field("change-me", description="HMAC-SHA256 key of webhook signatures.")
+    sms_gateway_url: str | None = Field(
+        None, description="HTTP gateway that sends SMS (POST JSON {to, text}); none = no SMS."
+    )
+    sms_gateway_token: str | None = Field(None, description="Bearer token of the SMS gateway.")
+    sms_templates: list[str] = Field(
+        default_factory=lambda: ["reminder", "session_cancelled", "session_rescheduled"],
+        description="Messages also sent by SMS to participants with a phone number.",
+    )
+    http_timeout: float = Field(10.0, description="Seconds before a webhook/SMS call times out.")
+
+    delivery_poll_seconds: float = Field(1.0, description="How often the delivery worker looks.")
+    delivery_batch: int = Field(50, description="Deliveries claimed per round.")
+    delivery_concurrency: int = Field(8, description="Deliveries sent at the same time.")
+    delivery_lease_seconds: float = Field(
+        120.0, description="How long a claimed delivery is reserved for the worker sending it."
+    )
+    retry_first_seconds: float = Field(5.0, description="First back-off of a transient failure.")
+    retry_cap_seconds: float = Field(3600.0, description="Longest back-off between attempts.")
+    give_up_after_seconds: float = Field(
+        3 * 86400.0, description="A delivery still failing transiently after this is failed."
+    )
+    attach_certificate_pdf: bool = Field(
+        True, description="Fetch the certificate PDF from pdf_url and attach it, if reachable."
+    )
+
+    reminder_offsets: dict[str, float] = Field(
+        default_factory=lambda: {"d7": 7 * 86400.0, "d1": 86400.0},
+        description="Reminders: label -> seconds before the session starts.",
+    )
+    session_start_time: str = Field(
+        "09:00", description="Local time (session's zone) a session day starts, HH:MM."
+    )
+    digest_poll_seconds: float = Field(60.0, description="How often daily digests are made.")
+    digest_include_today: bool = Field(
+        False, description="Also digest the current day (tests, demos); normally yesterday back."
+    )

@@ -1,0 +1,325 @@
+"""All the notification service's SQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+Con = Any  # an asyncpg connection (or pool-proxied connection)
+DELIVERY_WAKE = "cohort_notification_deliveries"
+
+
+async def upsert_course(con: Con, p: Any) -> None:
+    await con.execute(
+        """INSERT INTO courses (course_id, programme, title) VALUES ($1, $2, $3)
+           ON CONFLICT (course_id) DO UPDATE SET programme = $2, title = $3""",
+        p.course_id,
+        p.programme,
+        dict(p.title),
+    )
+
+
+async def upsert_session(con: Con, p: Any, agency: str) -> None:
+    await con.execute(
+        """INSERT INTO sessions (session_id, agency, course_id, office, country, city, venue,
+               start_date, end_date, timezone, mode, languages, organiser_email)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           ON CONFLICT (session_id) DO UPDATE SET course_id = $3, office = $4, country = $5,
+               city = $6, venue = $7, start_date = $8, end_date = $9, timezone = $10,
+               mode = $11, languages = $12, organiser_email = $13""",
+        p.session_id,
+        agency,
+        p.course_id,
+        p.office,
+        p.country,
+        p.city,
+        p.venue,
+        p.start_date,
+        p.end_date,
+        p.timezone,
+        p.mode,
+        list(p.languages),
+        str(p.organiser_email),
+    )
+
+
+async def reschedule_session(con: Con, session_id: str, changes: dict[str, Any]) -> None:
+    allowed = ("start_date", "end_date", "venue", "city", "timezone", "mode")
+    for column in allowed:  # fixed column names, values as parameters
+        if column in changes and changes[column] is not None:
+            await con.execute(
+                f"UPDATE sessions SET {column} = $2 WHERE session_id = $1",
+                session_id,
+                changes[column],
+            )
+
+
+async def set_session_status(con: Con, session_id: str, status: str, reason: str | None) -> None:
+    await con.execute(
+        "UPDATE sessions SET status = $2, cancel_reason = coalesce($3, cancel_reason) "
+        "WHERE session_id = $1",
+        session_id,
+        status,
+        reason,
+    )
+
+
+async def session(con: Con, session_id: str | None) -> asyncpg.Record | None:
+    if session_id is None:
+        return None
+    return await con.fetchrow("SELECT * FROM sessions WHERE session_id = $1", session_id)
+
+
+async def course(con: Con, course_id: str) -> asyncpg.Record | None:
+    return await con.fetchrow("SELECT * FROM courses WHERE course_id = $1", course_id)
+
+
+async def upsert_participant(con: Con, p: Any, agency: str) -> None:
+    await con.execute(
+        """INSERT INTO participants (participant_id, agency, given_name, family_name, email,
+               phone, preferred_language, consent_contact)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (participant_id) DO UPDATE SET given_name = $3, family_name = $4,
+               email = $5, phone = $6, preferred_language = $7, consent_contact = $8""",
+        p.participant_id,
+        agency,
+        p.given_name,
+        p.family_name,
+        str(p.email),
+        p.phone,
+        p.preferred_language,
+        p.consent.contact,
+    )
+
+
+async def participant(con: Con, participant_id: str | None) -> asyncpg.Record | None:
+    if participant_id is None:
+        return None
+    return await con.fetchrow(
+        "SELECT * FROM participants WHERE participant_id = $1", participant_id
+    )
+
+
+async def upsert_enrolment(
+    con: Con,
+    enrolment_id: str,
+    session_id: str | None,
+    participant_id: str | None,
+    status: str,
+    reason: str | None = None,
+) -> None:
+    await con.execute(
+        """INSERT INTO enrolments (enrolment_id, session_id, participant_id, status, reason)
+           VALUES ($1, coalesce($2, ''), coalesce($3, ''), $4, $5)
+           ON CONFLICT (enrolment_id) DO UPDATE SET
+               session_id = coalesce($2, enrolments.session_id),
+               participant_id = coalesce($3, enrolments.participant_id),
+               status = CASE WHEN $4 = 'requested' THEN enrolments.status ELSE $4 END,
+               reason = coalesce($5, enrolments.reason)""",
+        enrolment_id,
+        session_id,
+        participant_id,
+        status,
+        reason,
+    )
+
+
+async def enrolment(con: Con, enrolment_id: str) -> asyncpg.Record | None:
+    return await con.fetchrow("SELECT * FROM enrolments WHERE enrolment_id = $1", enrolment_id)
+
+
+async def enrolments_of(con: Con, session_id: str) -> list[asyncpg.Record]:
+    return await con.fetch(
+        "SELECT * FROM enrolments WHERE session_id = $1 ORDER BY enrolment_id", session_id
+    )
+
+
+async def confirmed_enrolment(
+    con: Con, session_id: str, participant_id: str
+) -> asyncpg.Record | None:
+    return await con.fetchrow(
+        "SELECT * FROM enrolments WHERE session_id = $1 AND participant_id = $2 "
+        "AND status = 'confirmed'",
+        session_id,
+        participant_id,
+    )
+
+
+# --- deliveries -----------------------------------------------------------------------
+
+
+async def insert_delivery(con: Con, row: dict[str, Any]) -> bool:
+    """Add one delivery; False when (cause, recipient, channel) already has one."""
+    inserted = await con.fetchval(
+        """INSERT INTO deliveries (delivery_id, cause_id, recipient, channel, address, template,
+               language, agency, correlationid, session_id, participant_id, subject, body_text,
+               body_html, attachments)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           ON CONFLICT DO NOTHING RETURNING true""",
+        row["delivery_id"],
+        row["cause_id"],
+        row["recipient"],
+        row["channel"],
+        row["address"],
+        row["template"],
+        row["language"],
+        row["agency"],
+        row.get("correlationid"),
+        row.get("session_id"),
+        row.get("participant_id"),
+        row["subject"],
+        row["body_text"],
+        row.get("body_html"),
+        row.get("attachments", []),
+    )
+    if inserted:
+        await con.execute("SELECT pg_notify($1, '')", DELIVERY_WAKE)
+    return bool(inserted)
+
+
+CLAIM = """
+UPDATE deliveries d SET claimed_until = now() + make_interval(secs => $2),
+       attempts = d.attempts + 1, in_doubt = (d.claimed_until IS NOT NULL)
+WHERE d.delivery_id IN (
+    SELECT delivery_id FROM deliveries
+    WHERE status = 'pending' AND next_attempt_at <= now()
+      AND (claimed_until IS NULL OR claimed_until < now())
+    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING d.*
+"""
+
+
+async def claim(con: Con, batch: int, lease_seconds: float) -> list[asyncpg.Record]:
+    return await con.fetch(CLAIM, batch, lease_seconds)
+
+
+async def mark_sent(con: Con, delivery_id: str) -> None:
+    await con.execute(
+        "UPDATE deliveries SET status = 'sent', sent_at = now(), claimed_until = NULL, "
+        "last_error = NULL WHERE delivery_id = $1",
+        delivery_id,
+    )
+
+
+async def mark_retry(con: Con, delivery_id: str, delay: float, error: str) -> None:
+    await con.execute(
+        "UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => $2), "
+        "claimed_until = NULL, last_error = $3 WHERE delivery_id = $1",
+        delivery_id,
+        delay,
+        error,
+    )
+
+
+async def mark_failed(con: Con, delivery_id: str, error: str) -> None:
+    await con.execute(
+        "UPDATE deliveries SET status = 'failed', claimed_until = NULL, last_error = $2 "
+        "WHERE delivery_id = $1",
+        delivery_id,
+        error,
+    )
+
+
+async def deliveries_where(con: Con, column: str, value: str) -> list[asyncpg.Record]:
+    assert column in ("participant_id", "session_id", "delivery_id")
+    return await con.fetch(
+        f"SELECT * FROM deliveries WHERE {column} = $1 ORDER BY created_at, delivery_id", value
+    )
+
+
+# --- reminders ------------------------------------------------------------------------
+
+
+async def set_reminder(
+    con: Con,
+    subject: str,
+    session_id: str,
+    participant_id: str,
+    label: str,
+    due_at: datetime,
+    start_date: date,
+) -> None:
+    await con.execute(
+        """INSERT INTO reminders (schedule_subject, session_id, participant_id, label, due_at,
+               start_date, state) VALUES ($1, $2, $3, $4, $5, $6, 'scheduled')
+           ON CONFLICT (schedule_subject) DO UPDATE SET due_at = $5, start_date = $6,
+               state = 'scheduled'""",
+        subject,
+        session_id,
+        participant_id,
+        label,
+        due_at,
+        start_date,
+    )
+
+
+async def void_reminders(
+    con: Con, session_id: str, participant_id: str | None = None, subjects: list[str] | None = None
+) -> int:
+    result = await con.execute(
+        """UPDATE reminders SET state = 'void' WHERE session_id = $1 AND state = 'scheduled'
+           AND ($2::text IS NULL OR participant_id = $2)
+           AND ($3::text[] IS NULL OR schedule_subject = any($3::text[]))""",
+        session_id,
+        participant_id,
+        subjects,
+    )
+    await con.execute("SELECT pg_notify($1, '')", DELIVERY_WAKE)
+    return int(result.split()[-1])
+
+
+async def reminder(con: Con, subject: str) -> asyncpg.Record | None:
+    return await con.fetchrow("SELECT * FROM reminders WHERE schedule_subject = $1", subject)
+
+
+async def claim_void_reminders(con: Con, batch: int) -> list[asyncpg.Record]:
+    return await con.fetch(
+        "SELECT schedule_subject FROM reminders WHERE state = 'void' "
+        "LIMIT $1 FOR UPDATE SKIP LOCKED",
+        batch,
+    )
+
+
+async def mark_purged(con: Con, subjects: list[str]) -> None:
+    await con.execute(
+        "UPDATE reminders SET state = 'purged' WHERE schedule_subject = any($1::text[])",
+        subjects,
+    )
+
+
+# --- digest ---------------------------------------------------------------------------
+
+
+async def add_digest_item(con: Con, item: dict[str, Any]) -> None:
+    await con.execute(
+        """INSERT INTO digest_items (item_id, organiser_email, session_id, agency, day, kind,
+               detail) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",
+        item["item_id"],
+        item["organiser_email"],
+        item["session_id"],
+        item["agency"],
+        item["day"],
+        item["kind"],
+        item.get("detail", {}),
+    )
+
+
+async def claim_digest_items(con: Con, until: date) -> list[asyncpg.Record]:
+    return await con.fetch(
+        """SELECT * FROM digest_items WHERE NOT digested AND day <= $1
+           ORDER BY organiser_email, day, session_id, item_id FOR UPDATE SKIP LOCKED""",
+        until,
+    )
+
+
+async def mark_digested(con: Con, item_ids: list[str]) -> None:
+    await con.execute(
+        "UPDATE digest_items SET digested = true WHERE item_id = any($1::text[])", item_ids
+    )
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=str)

@@ -1,0 +1,158 @@
+"""The delivery worker: claims due deliveries, sends them, records the outcome.
+
+A claim is a lease (`claimed_until`), committed before anything is sent, so no database
+transaction stays open across network I/O. After sending, the outcome and its
+`notification.sent` / `notification.failed` event are committed together (outbox).
+
+The one window: the SMTP server accepted the message and the process died before the
+outcome was committed. The lease then expires and the delivery is sent again, with the
+same `Message-ID` (receivers and the catcher can recognise it) and flagged `in_doubt`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+import structlog
+from cohort_contracts import REGISTRY
+from cohort_contracts.notifications import NotificationFailed, NotificationSent
+from cohort_kit.outbox import derived_event_id, enqueue
+
+from . import store
+from .channels import Channel, EmailChannel, SmsChannel, WebhookChannel
+from .domain import DeliveryError, backoff
+from .notifier import Clock, utcnow
+from .settings import NotificationSettings
+
+log = structlog.get_logger(__name__)
+EVENT_CHANNELS = ("email", "sms")  # the contract's channels; webhooks are agency copies
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: NotificationSettings,
+        channels: dict[str, Channel] | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.pool = pool
+        self.s = settings
+        self.http = httpx.AsyncClient(timeout=settings.http_timeout)
+        self.channels: dict[str, Channel] = channels or {
+            "email": EmailChannel(settings, self.http),
+            "sms": SmsChannel(settings, self.http),
+            "webhook": WebhookChannel(settings, self.http),
+        }
+        self.clock = clock
+        self.wake = asyncio.Event()
+        self._sem = asyncio.Semaphore(settings.delivery_concurrency)
+
+    async def run_once(self) -> int:
+        async with self.pool.acquire() as con, con.transaction():
+            rows = await store.claim(con, self.s.delivery_batch, self.s.delivery_lease_seconds)
+        await asyncio.gather(*(self._deliver(r) for r in rows))
+        return len(rows)
+
+    async def _deliver(self, d: Any) -> None:
+        async with self._sem:
+            if d["in_doubt"]:
+                log.warning(
+                    "sending again a delivery whose last attempt was not recorded",
+                    delivery_id=d["delivery_id"],
+                )
+            error: DeliveryError | None = None
+            try:
+                await self.channels[d["channel"]].send(d)
+            except DeliveryError as exc:
+                error = exc
+            except Exception as exc:  # a bug or an unforeseen library error: try again later
+                error = DeliveryError(repr(exc), permanent=False)
+            async with self.pool.acquire() as con, con.transaction():
+                if error is None:
+                    await store.mark_sent(con, d["delivery_id"])
+                    await self._emit(con, d, None)
+                    log.info("delivered", delivery_id=d["delivery_id"], channel=d["channel"])
+                    return
+                too_old = self.clock() - d["created_at"] > timedelta(
+                    seconds=self.s.give_up_after_seconds
+                )
+                if error.permanent or too_old:
+                    await store.mark_failed(con, d["delivery_id"], str(error))
+                    await self._emit(con, d, str(error))
+                    log.warning("delivery failed", delivery_id=d["delivery_id"], error=str(error))
+                else:
+                    delay = backoff(
+                        d["attempts"], self.s.retry_first_seconds, self.s.retry_cap_seconds
+                    )
+                    await store.mark_retry(con, d["delivery_id"], delay, str(error))
+                    log.info("delivery will be retried", delivery_id=d["delivery_id"], delay=delay)
+
+    async def _emit(self, con: asyncpg.Connection, d: Any, error: str | None) -> None:
+        if d["channel"] not in EVENT_CHANNELS:
+            return
+        fields = {
+            "notification_id": d["delivery_id"],
+            "recipient": d["recipient"],
+            "channel": d["channel"],
+            "template": d["template"],
+            "language": d["language"],
+            "cause": d["cause_id"],
+        }
+        payload: NotificationSent
+        if error is None:
+            payload = NotificationSent(**fields)
+        else:
+            payload = NotificationFailed(**fields, error=error[:4000], attempts=d["attempts"])
+        spec = REGISTRY.spec_for_model(type(payload))
+        event = REGISTRY.build(
+            payload,
+            source="cohort/notification",
+            agency=d["agency"],
+            subject_id=d["delivery_id"],
+            time=self.clock(),
+            correlationid=d["correlationid"],
+            causationid=d["cause_id"],
+            event_id=derived_event_id(d["delivery_id"], spec.type),
+        )
+        await enqueue(con, event, subject=spec.subject_for(d["agency"]), stream=spec.stream)
+
+    async def purge_void_reminders(self, js: Any) -> int:
+        """Remove voided reminder schedules from the stream (the fire-time check is the guard)."""
+        async with self.pool.acquire() as con, con.transaction():
+            rows = await store.claim_void_reminders(con, 100)
+            subjects = [r["schedule_subject"] for r in rows]
+            for subject in subjects:
+                await js.purge_stream("NOTIFICATION", subject=subject)
+            if subjects:
+                await store.mark_purged(con, subjects)
+        return len(subjects)
+
+    async def run(self, js: Any = None) -> None:
+        listener = None
+        with contextlib.suppress(Exception):
+            listener = await self.pool.acquire()
+            await listener.add_listener(store.DELIVERY_WAKE, lambda *_: self.wake.set())
+        try:
+            while True:
+                try:
+                    n = await self.run_once()
+                    if js is not None:
+                        await self.purge_void_reminders(js)
+                    if n:
+                        continue
+                except Exception as exc:
+                    log.warning("delivery round failed", error=repr(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), self.s.delivery_poll_seconds)
+                self.wake.clear()
+        finally:
+            await self.http.aclose()
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await self.pool.release(listener)
