@@ -370,10 +370,8 @@ async def load_facts(con: asyncpg.Connection, scope: Scope, start: date, end: da
         NotificationRow(**dict(r))
         for r in await con.fetch(
             """SELECT notification_id, status, recipient FROM r_notification
-               WHERE recipient = any($1::text[]) AND at::date BETWEEN $2 AND $3""",
+               WHERE recipient = any($1::text[])""",
             sorted({e.participant_id for e in enrolments if e.participant_id}),
-            start,
-            end,
         )
     ]
     return Facts(

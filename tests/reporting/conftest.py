@@ -1,0 +1,46 @@
+"""Fixtures of the reporting tests: the service against real NATS and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from cohort_kit import Runtime
+from cohort_kit.db import with_database
+from cohort_reporting.app import definition
+from cohort_reporting.settings import ReportingSettings
+
+
+def reporting_settings(nats_url: str, database_url: str) -> ReportingSettings:
+    return ReportingSettings(
+        nats_url=nats_url,
+        database_url=database_url,
+        http_port=0,
+        relay_poll_seconds=0.2,
+        retry_max_delay_seconds=0.5,
+        summary_poll_seconds=0.2,
+        summary_quiet_seconds=0.5,
+    )
+
+
+@pytest.fixture
+async def reporting(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
+    runtime = Runtime(definition, reporting_settings(nats_url, database_url))
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+async def other_database_url(pg_admin_dsn: str) -> AsyncIterator[str]:
+    """A second fresh database (for rebuilding projections next to the live ones)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(pg_admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield with_database(pg_admin_dsn, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
