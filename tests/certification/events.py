@@ -1,0 +1,110 @@
+"""Builders of the events the certification service consumes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from tests import factories
+
+
+def course(cid: str = "icmpd:reint-pm", *, agency: str = "icmpd", **over: Any) -> dict[str, Any]:
+    data = {
+        "course_id": cid,
+        "programme": "Reintegration",
+        "title": {"en": "Reintegration for Policy Makers", "ar": "إعادة الإدماج لصانعي السياسات"},
+        "qualification": {"framework": "MQF", "level": 5, "credits": 4.0},
+        "hours": 30.0,
+        "completion_rule": {
+            "min_attendance_ratio": 0.8,
+            "pass_mark": 60,
+            "evaluation_required": True,
+        },
+        "certificate_kind": "completion",
+        "training_of_trainers": False,
+        "certifying_body": "MCP-Med-TI",
+    }
+    data.update(over)
+    return factories.envelope("course.published.v1", data, agency=agency, subject=cid)
+
+
+def session(
+    sid: str = "icmpd:irq-2022-11",
+    cid: str = "icmpd:reint-pm",
+    *,
+    agency: str = "icmpd",
+    **over: Any,
+) -> dict[str, Any]:
+    data = {
+        "session_id": sid,
+        "course_id": cid,
+        "office": "ICMPD Iraq",
+        "country": "IRQ",
+        "city": "Baghdad",
+        "venue": "Migration Training Centre",
+        "start_date": "2022-11-24",
+        "end_date": "2022-11-28",
+        "timezone": "Asia/Baghdad",
+        "mode": "in_person",
+        "languages": ["ar", "en"],
+        "capacity": 40,
+        "partners": [{"name": "Ministry of Migration and Displaced", "kind": "government"}],
+        "facilitators": ["icmpd:trainer-1"],
+        "enrolment_closes_at": "2022-11-17T15:00:00+03:00",
+        "organiser_email": "cair.iraq@example.org",
+    }
+    data.update(over)
+    return factories.envelope("session.scheduled.v1", data, agency=agency, subject=sid)
+
+
+def person(pid: str, *, agency: str = "icmpd", **over: Any) -> dict[str, Any]:
+    return factories.participant(pid, agency=agency, nationality="IRQ", **over)
+
+
+def completed(
+    eid: str,
+    pid: str,
+    *,
+    sid: str = "icmpd:irq-2022-11",
+    cid: str = "icmpd:reint-pm",
+    agency: str = "icmpd",
+    outcome: str = "completed",
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    data = {
+        "enrolment_id": eid,
+        "session_id": sid,
+        "participant_id": pid,
+        "course_id": cid,
+        "outcome": outcome,
+        "attendance_ratio": 1.0,
+        "pre_score": 40,
+        "post_score": 80,
+    }
+    event = factories.envelope(
+        "enrolment.completed.v1", data, agency=agency, subject=eid, event_id=event_id
+    )
+    event["source"] = "cohort/enrolment"
+    return event
+
+
+def revocation(cert_id: str, *, agency: str = "icmpd", reason: str = "wrong person") -> dict:
+    return factories.envelope(
+        "certificate.revocation_requested.v1",
+        {"certificate_id": cert_id, "reason": reason},
+        agency=agency,
+        subject=cert_id,
+    )
+
+
+async def publish_completion(js: Any, event: dict[str, Any], msg_id: str | None = None) -> None:
+    await js.publish(
+        "enrolment.completed",
+        json.dumps(event).encode(),
+        headers={"Nats-Msg-Id": msg_id or event["id"]},
+    )
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
