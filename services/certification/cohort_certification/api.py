@@ -97,6 +97,7 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
                 methods = await verification_methods(con, urls, key["agency"])
             check = verify(credential, methods.get)
             revoked: Any = None
+            reason: str | None = None
             entry = credential.get("credentialStatus") or {}
             if (
                 check.verified
@@ -147,7 +148,6 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
                 "type": "Multikey",
                 "controller": controller,
                 "publicKeyMultibase": r["public_key_multibase"],
-                **({"revoked": r["retired_at"].isoformat()} if False else {}),
             }
             for r in rows
         ]

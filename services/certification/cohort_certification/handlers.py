@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import asyncpg
@@ -261,7 +261,3 @@ def _person(data: dict[str, Any]) -> dict[str, Any]:
         "country_of_residence": data.get("country_of_residence"),
         "organisation": (data.get("organisation") or {}).get("name"),
     }
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
