@@ -13,7 +13,8 @@ from cohort_reporting.rebuild import rebuild
 from cohort_reporting.reports import build_report
 from openpyxl import load_workbook
 
-from tests.harness import eventually, publish_raw, read_stream
+from tests import factories
+from tests.harness import eventually, publish_event, publish_raw, read_stream
 from tests.reporting import scenario
 from tests.reporting.attacker import recover
 
@@ -251,3 +252,35 @@ def _year():
     from datetime import date
 
     return date(2023, 1, 1), date(2023, 12, 31)
+
+
+async def test_monthly_and_quarterly_reports_follow_the_event_clock(js, reporting, database_url):
+    s = await play(js, database_url)
+    later = factories.participant("iom:p-late")
+    later["time"] = "2023-10-02T08:00:00+00:00"
+    await publish_event(js, later)
+    await eventually(lambda: _ge(applied(database_url), s.handled + 1), timeout=30)
+
+    async def periodic():
+        msgs = [m for m in await read_stream(js, "REPORTS") if "summary" not in m.subject]
+        return msgs if len(msgs) >= 10 else None
+
+    msgs = await eventually(periodic, timeout=30)
+    # June: Comoros and EMM2.0; September: Niger, the Netherlands and EMM2.0; per quarter too.
+    expected = [
+        f"reports.{scope}.{kind}"
+        for kind in ("monthly", "quarterly")
+        for scope in (
+            "country.COM",
+            "programme.EMM2_0",
+            "country.NER",
+            "donor.Netherlands",
+            "programme.EMM2_0",
+        )
+    ]
+    assert sorted(m.subject for m in msgs) == sorted(expected)
+    june = next(
+        json.loads(m.data)["data"] for m in msgs if m.subject == "reports.country.COM.monthly"
+    )
+    assert june["period"] == {"start": "2023-06-01", "end": "2023-06-30"}
+    assert figures_only(june) == EXPECTED_COM

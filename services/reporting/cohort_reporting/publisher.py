@@ -20,6 +20,7 @@ from cohort_kit.outbox import derived_event_id, enqueue
 
 from . import store
 from .domain import Scope
+from .periodic import publish_due_periods
 from .reports import build_report, report_subject_tail, subject_token
 
 log = structlog.get_logger(__name__)
@@ -85,6 +86,7 @@ async def run_publisher(pool: asyncpg.Pool, poll_seconds: float, quiet_seconds: 
         try:
             async with pool.acquire() as con:
                 await publish_due_summaries(con, quiet_seconds)
+                await publish_due_periods(con, quiet_seconds)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # keep the loop alive; the next round retries

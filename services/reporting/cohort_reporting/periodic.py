@@ -1,0 +1,89 @@
+"""Monthly and quarterly reports, published when the network's own clock passes a period end.
+
+The equivalent of a schedule, driven by event time rather than the wall clock: once an event
+dated after the end of a month (or quarter) has been applied and the projections are quiet,
+every country, donor and programme with a session starting in that period gets its report.
+A replay therefore publishes exactly the same periods with the same ids, and a history
+imported years later gets its periodic reports at once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import asyncpg
+from cohort_contracts import REGISTRY
+from cohort_contracts.reports import ReportPublished
+from cohort_kit.outbox import derived_event_id, enqueue
+
+from .domain import Scope
+from .reports import build_report, report_subject_tail, subject_token
+
+
+def month_end(d: date) -> date:
+    nxt = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def periods_between(first: date, before: date) -> list[tuple[str, date, date]]:
+    """(kind, start, end) of every month and quarter from `first` that ended before `before`."""
+    out: list[tuple[str, date, date]] = []
+    m = date(first.year, first.month, 1)
+    while month_end(m) < before:
+        out.append(("monthly", m, month_end(m)))
+        if m.month % 3 == 0:
+            q_start = date(m.year, m.month - 2, 1)
+            out.append(("quarterly", q_start, month_end(m)))
+        m = month_end(m) + timedelta(days=1)
+    return out
+
+
+async def publish_due_periods(con: asyncpg.Connection, quiet_seconds: float) -> int:
+    clock = await con.fetchrow(
+        """SELECT max(last_time) AS last, max(applied_at) AS applied FROM r_provenance
+           HAVING max(applied_at) < now() - make_interval(secs => $1)""",
+        quiet_seconds,
+    )
+    first = await con.fetchval("SELECT min(start_date) FROM r_session")
+    if clock is None or clock["last"] is None or first is None:
+        return 0
+    count = 0
+    for kind, start, end in periods_between(first, clock["last"].date()):
+        rows = await con.fetch(
+            """SELECT s.country, s.donors, s.agency, c.programme FROM r_session s
+               LEFT JOIN r_course c USING (course_id) WHERE s.start_date BETWEEN $1 AND $2""",
+            start,
+            end,
+        )
+        scopes: dict[Scope, str] = {}
+        for r in rows:
+            scopes.setdefault(Scope("country", r["country"]), r["agency"])
+            for d in r["donors"]:
+                scopes.setdefault(Scope("donor", d), r["agency"])
+            if r["programme"]:
+                scopes.setdefault(Scope("programme", r["programme"]), r["agency"])
+        for scope, agency in sorted(scopes.items(), key=lambda x: str(x[0])):
+            key = f"{kind}:{start}:{scope}"
+            async with con.transaction():
+                rid = f"cohort:r-{kind}-{start}-{scope.kind}-{subject_token(scope.value)}"
+                if not await con.fetchval(
+                    """INSERT INTO r_published (report_key, event_id) VALUES ($1, $2)
+                       ON CONFLICT DO NOTHING RETURNING true""",
+                    key,
+                    rid,
+                ):
+                    continue
+                report = await build_report(con, scope, start, end, kind=kind, report_id=rid)
+                spec = REGISTRY.spec_for_model(ReportPublished)
+                envelope = REGISTRY.build(
+                    report,
+                    source="cohort/reporting",
+                    agency=agency,
+                    subject_id=rid,
+                    time=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+                    event_id=derived_event_id(rid, "report"),
+                )
+                subject = spec.subject_for(agency, report_subject_tail(scope, kind))
+                await enqueue(con, envelope, subject=subject, stream=spec.stream)
+                count += 1
+    return count
