@@ -17,6 +17,7 @@ from faststream.nats.annotations import NatsMessage
 from nats.js.api import PubAck
 
 from .consumer import MessageProcessor
+from .tracing import continued, middleware
 
 
 def make_broker(nats_url: str, name: str) -> NatsBroker:
@@ -27,6 +28,7 @@ def make_broker(nats_url: str, name: str) -> NatsBroker:
         reconnect_time_wait=1,
         connect_timeout=5,
         logger=None,
+        middlewares=(middleware(),),
     )
 
 
@@ -34,13 +36,14 @@ def jetstream_publisher(broker: NatsBroker, timeout: float = 10.0) -> Any:
     """A publish function with PubAck: JetStream publish with `stream=` and `Nats-Msg-Id`."""
 
     async def publish(subject: str, body: bytes, headers: dict[str, str], stream: str) -> PubAck:
-        ack = await broker.publish(
-            body,
-            subject,
-            headers={**headers, "content-type": "application/cloudevents+json"},
-            stream=stream,
-            timeout=timeout,
-        )
+        with continued(headers):  # the trace of the handler that emitted it (outbox)
+            ack = await broker.publish(
+                body,
+                subject,
+                headers={**headers, "content-type": "application/cloudevents+json"},
+                stream=stream,
+                timeout=timeout,
+            )
         return ack  # type: ignore[no-any-return]
 
     return publish

@@ -7,6 +7,8 @@ import sys
 
 import structlog
 
+from .tracing import add_trace_ids
+
 
 def configure_logging(service: str, fmt: str = "auto", level: str = "info") -> None:
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
@@ -16,6 +18,7 @@ def configure_logging(service: str, fmt: str = "auto", level: str = "info") -> N
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.StackInfoRenderer(),

@@ -9,6 +9,8 @@ from typing import Any
 import asyncpg
 from cohort_contracts import CloudEvent, encode
 
+from .tracing import current_trace_headers
+
 NOTIFY_CHANNEL = "cohort_outbox"
 _DERIVED = uuid.UUID("6f1c1d4e-8f0b-4c7e-9a55-3c0b6b1f2a10")
 
@@ -35,7 +37,7 @@ async def enqueue(
         subject,
         stream,
         encode(event),
-        json.dumps(headers or {}),
+        json.dumps({**current_trace_headers(), **(headers or {})}),
     )
     # Only a wake-up for the relay; the table is the source of truth.
     await con.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)

@@ -31,6 +31,7 @@ from .logs import configure_logging
 from .relay import OutboxRelay
 from .settings import ServiceSettings
 from .topology import verify
+from .tracing import configure_tracing
 from .units import Router
 
 log = structlog.get_logger(__name__)
@@ -194,4 +195,5 @@ def run(definition: ServiceDefinition) -> None:
     """Console-script entry point of a service process."""
     settings = definition.settings_cls()
     configure_logging(definition.name, settings.log_format, settings.log_level)
+    configure_tracing(definition.name)
     asyncio.run(serve(definition, settings))
