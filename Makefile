@@ -4,7 +4,10 @@ SHELL := /bin/bash
 UV = $(shell scripts/bootstrap.sh)
 PYTEST_ARGS ?=
 
-.PHONY: env demo up test lint format unit integration faults fuzz bench schemas clean
+browser:
+	@scripts/ensure-chromium.sh
+
+.PHONY: browser env demo up test lint format unit integration faults fuzz bench schemas clean
 
 env:
 	@$(UV) sync --all-packages --locked --quiet
@@ -20,7 +23,7 @@ lint: env
 	$(UV) run ruff format --check .
 	$(UV) run mypy contracts/cohort_contracts kit/cohort_kit cli/cohort_cli services
 
-test: lint
+test: lint browser
 	$(UV) run pytest $(PYTEST_ARGS)
 
 unit: env
