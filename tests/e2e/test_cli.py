@@ -53,8 +53,9 @@ def test_demo_runs_the_network_publishes_the_samples_and_leaves_nothing_running(
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
     assert "all services ready" in out
-    assert "published" in out and "rejected" not in out
-    assert "ENROLMENT:" in out
+    assert "published" in out and "cohort |   rejected" not in out
+    assert "enrolment.confirmed (enrolment.confirmed.v1)" in out
+    assert "did not stop" not in out
     assert "stopped: services, PostgreSQL and NATS" in out
     leftovers = [
         p.info["cmdline"]
