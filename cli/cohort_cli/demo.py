@@ -11,13 +11,14 @@ from pathlib import Path
 import nats
 from cohort_contracts.streams import CONSUMERS, STREAMS
 
+from .mailsink import MailSink
 from .publishing import publish_lines, read_lines
 from .stack import say
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-async def run_demo(nats_url: str, examples: Path) -> None:
+async def run_demo(nats_url: str, examples: Path, mail: MailSink | None = None) -> None:
     say(f"publishing the sample trainings from {examples}")
     report = await publish_lines(nats_url, read_lines([examples]))
     say(f"published {report.published} events ({report.duplicates} already there)")
@@ -25,6 +26,22 @@ async def run_demo(nats_url: str, examples: Path) -> None:
         say(f"  rejected {rejection}")
     await wait_quiet(nats_url)
     await print_summary(nats_url)
+    if mail is not None:
+        await wait_mail_settled(mail)
+        say(f"e-mails accepted by the local SMTP catcher: {mail.received} (in {mail.folder})")
+
+
+async def wait_mail_settled(
+    mail: MailSink, quiet_seconds: float = 3.0, timeout: float = 60
+) -> None:
+    """The delivery worker sends after the events are applied: wait until mail stops coming."""
+    last, since, started = -1, time.monotonic(), time.monotonic()
+    while time.monotonic() - started < timeout:
+        if mail.received != last:
+            last, since = mail.received, time.monotonic()
+        elif time.monotonic() - since >= quiet_seconds:
+            return
+        await asyncio.sleep(0.25)
 
 
 async def wait_quiet(nats_url: str, timeout: float = 90.0) -> None:

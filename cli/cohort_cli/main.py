@@ -20,6 +20,7 @@ def _stack_options(args: argparse.Namespace, quiet: bool = False) -> StackOption
         nats_port=args.nats_port,
         pg_port=args.pg_port,
         http_port_base=args.http_port_base,
+        smtp_port=args.smtp_port,
         quiet=quiet,
     )
 
@@ -54,7 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     async def then(stack: Stack) -> None:
-        await run_demo(stack.nats_url, Path(args.examples))
+        await run_demo(stack.nats_url, Path(args.examples), stack.mail)
 
     return asyncio.run(_run_stack(_stack_options(args, quiet=True), then, args.exit))
 
@@ -117,6 +118,7 @@ def parser() -> argparse.ArgumentParser:
             default=18080,
             help="enrolment, certification, notification, reporting get N, N+1, N+2, N+3",
         )
+        sp.add_argument("--smtp-port", type=int, default=11025, help="local mail catcher")
 
     up = sub.add_parser("up", help="run the whole network on embedded NATS and PostgreSQL")
     stack_args(up)

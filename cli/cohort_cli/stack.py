@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from .embedded import EmbeddedNats, EmbeddedPostgres
+from .mailsink import MailSink
 from .provisioning import provision_databases, provision_streams
 from .services import SERVICES, database_name
 
@@ -31,6 +32,7 @@ class StackOptions:
     nats_port: int = 14222
     pg_port: int = 15432
     http_port_base: int = 18080
+    smtp_port: int = 11025
     services: tuple[str, ...] = SERVICES
     quiet: bool = False  # demo: only warnings and errors from services
 
@@ -40,6 +42,7 @@ class Stack:
     options: StackOptions
     nats: EmbeddedNats | None = None
     postgres: EmbeddedPostgres | None = None
+    mail: MailSink | None = None
     children: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     _pumps: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -64,6 +67,8 @@ class Stack:
             EmbeddedPostgres(o.data_dir / "postgres", o.pg_port).start
         )
         say(f"PostgreSQL on 127.0.0.1:{o.pg_port}")
+        self.mail = MailSink(o.data_dir / "mail", o.smtp_port).start()
+        say(f"SMTP catcher on 127.0.0.1:{o.smtp_port}, e-mails kept in {o.data_dir / 'mail'}")
         for change in await provision_streams(self.nats_url):
             say(f"  {change}")
         for change in await provision_databases(self.admin_dsn, o.services):
@@ -85,6 +90,10 @@ class Stack:
             "COHORT_HTTP_PORT": str(self.http_port(service)),
             "COHORT_LOG_FORMAT": "console",
             "COHORT_LOG_LEVEL": "warning" if self.options.quiet else "info",
+            # Where services find each other's public pages and the local mail catcher.
+            "COHORT_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.http_port(service)}",
+            "COHORT_SMTP_HOST": "127.0.0.1",
+            "COHORT_SMTP_PORT": str(self.options.smtp_port),
         }
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -170,6 +179,8 @@ class Stack:
                 await proc.wait()
         for pump in self._pumps:
             pump.cancel()
+        if self.mail is not None:
+            self.mail.stop()
         if self.postgres is not None:
             await asyncio.to_thread(self.postgres.stop)
         if self.nats is not None:

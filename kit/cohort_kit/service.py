@@ -116,17 +116,24 @@ class Runtime:
                 log.warning("shutdown grace over with messages in flight; NATS will redeliver")
                 break
             await asyncio.sleep(0.02)
-        if self.broker is not None:
-            await self.broker.stop()
-        if self.relay is not None:
-            self.relay.stop()
+        relay_task = self._tasks[0] if self._tasks else None
+        if self.relay is not None and relay_task is not None:
+            self.relay.stop()  # ends after its current round, while NATS is still connected
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(relay_task), 5)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if self.broker is not None:
+            await self.broker.stop()
         if self.pool is not None:
-            await self.pool.close()
+            try:
+                await asyncio.wait_for(self.pool.close(), 10)
+            except TimeoutError:
+                log.warning("database connections still busy after 10s; terminating them")
+                self.pool.terminate()
         log.info("service stopped")
 
     async def readiness(self) -> dict[str, bool]:
