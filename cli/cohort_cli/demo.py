@@ -59,7 +59,9 @@ async def wait_quiet(nats_url: str, timeout: float = 90.0) -> None:
             now = time.monotonic()
             if pending == 0:
                 quiet_since = quiet_since or now
-                if now - quiet_since > 1.5:  # outbox relays may still add a little
+                # Reporting publishes a session summary once its inputs have been quiet
+                # for COHORT_SUMMARY_QUIET_SECONDS (5 s): wait a little longer than that.
+                if now - quiet_since > 7.0:
                     return
             else:
                 quiet_since = None
