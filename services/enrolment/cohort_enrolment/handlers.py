@@ -92,22 +92,23 @@ async def session_closed(unit: Unit) -> None:
 async def enrolment_requested(unit: Unit) -> None:
     req = unit.payload
     session = await store.lock_session(unit.con, req.session_id)
-    await _own(unit, "sessions", "session_id", req.session_id)
-    await _own(unit, "participants", "participant_id", req.participant_id)
-    if await store.enrolment(unit.con, req.enrolment_id) is not None:
+    occ = await store.occupancy(unit.con, req)
+    _check_owner(unit, session.agency if session else None, "session", req.session_id)
+    _check_owner(unit, occ["participant_agency"], "participant", req.participant_id)
+    if occ["already_decided"]:
         log.info("enrolment already decided; request ignored", enrolment_id=req.enrolment_id)
         return
-    known = await store.owner(unit.con, "participants", "participant_id", req.participant_id)
-    if session is None or known is None:
+    if session is None or occ["participant_agency"] is None:
         reason = "unknown_session" if session is None else "unknown_participant"
         if not unit.final:
             raise NotYetApplicable(reason)
         await _reject(unit, reason)
         return
-    occ = await store.occupancy(unit.con, req.session_id, req.participant_id, req.nominated_by)
     decision = domain.decide_request(
         session,
-        domain.Occupancy(**dict(occ)),
+        domain.Occupancy(
+            occ["confirmed"], occ["waitlisted"], occ["participant_live"], occ["nominator_live"]
+        ),
         requested_at=unit.event.time,
         nominated_by=req.nominated_by,
     )
@@ -176,10 +177,15 @@ async def evaluation_submitted(unit: Unit) -> None:
 
 async def _own(unit: Unit, table: str, key: str, ident: str) -> None:
     """An agency acts only on its own courses, sessions, participants and enrolments."""
+    owner = await store.owner(unit.con, table, key, ident)
+    _check_owner(unit, owner, table.rstrip("s"), ident)
+
+
+def _check_owner(unit: Unit, owner: str | None, what: str, ident: str) -> None:
+    """The recorded owner, or else the id's namespace, must be the event's agency."""
     agency = unit.event.agency
-    holder = await store.owner(unit.con, table, key, ident) or domain.id_owner(ident)
+    holder = owner or domain.id_owner(ident)
     if holder is not None and holder != agency:
-        what = table.rstrip("s")
         raise Invalid(
             "not_owner", f"agency {agency!r} may not act on {what} {ident!r} of {holder!r}"
         )
@@ -233,8 +239,7 @@ async def _insert(unit: Unit, status: str, seat: int | None, reason: str | None)
 async def _confirm_new(unit: Unit, session: SessionFacts) -> None:
     seat = domain.lowest_free_seat(await store.taken_seats(unit.con, session.session_id))
     await _insert(unit, "confirmed", seat, None)
-    row = await store.enrolment(unit.con, unit.payload.enrolment_id)
-    await _emit_confirmed(unit, row, seat, promoted=False)
+    await _emit_confirmed(unit, unit.payload.model_dump(), seat, promoted=False)
     if session.status == "closed":  # a request that stood in INTAKE before closing, late
         await _complete(unit, session)
 
@@ -312,7 +317,7 @@ async def _announce_waitlist(unit: Unit, session_id: str, before: dict[str, int]
 
 
 async def _emit_confirmed(
-    unit: Unit, row: asyncpg.Record | None, seat: int, *, promoted: bool
+    unit: Unit, row: asyncpg.Record | dict[str, str] | None, seat: int, *, promoted: bool
 ) -> None:
     assert row is not None
     await unit.emit(

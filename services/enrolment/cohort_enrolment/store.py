@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 import asyncpg
 from cohort_contracts.attendance import AssessmentRecorded, AttendanceRecorded
 from cohort_contracts.courses import CoursePublished
+from cohort_contracts.enrolments import EnrolmentRequested
 from cohort_contracts.participants import ParticipantRegistered
 from cohort_contracts.sessions import SessionRescheduled, SessionScheduled
 
@@ -163,19 +164,22 @@ async def enrolment(con: Con, enrolment_id: str) -> asyncpg.Record | None:
     return await con.fetchrow("SELECT * FROM enrolments WHERE enrolment_id = $1", enrolment_id)
 
 
-async def occupancy(
-    con: Con, session_id: str, participant_id: str, nominated_by: str | None
-) -> asyncpg.Record:
+async def occupancy(con: Con, req: EnrolmentRequested) -> asyncpg.Record:
+    """Everything a request's decision reads, in one round trip (under the session lock)."""
     return await con.fetchrow(  # type: ignore[no-any-return]
         """SELECT count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
                   count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted,
                   coalesce(bool_or(participant_id = $2), false) AS participant_live,
-                  count(*) FILTER (WHERE nominated_by = $3) AS nominator_live
+                  count(*) FILTER (WHERE nominated_by = $3) AS nominator_live,
+                  (SELECT agency FROM participants WHERE participant_id = $2)
+                    AS participant_agency,
+                  EXISTS (SELECT 1 FROM enrolments WHERE enrolment_id = $4) AS already_decided
            FROM enrolments
            WHERE session_id = $1 AND status IN ('confirmed', 'waitlisted')""",
-        session_id,
-        participant_id,
-        nominated_by,
+        req.session_id,
+        req.participant_id,
+        req.nominated_by,
+        req.enrolment_id,
     )
 
 

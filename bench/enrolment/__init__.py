@@ -1,0 +1,1 @@
+"""Enrolment throughput: intake request -> decision event, against a trivial baseline."""

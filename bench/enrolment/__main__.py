@@ -1,0 +1,155 @@
+"""`uv run python -m bench.enrolment`: requests per second from INTAKE to decision event.
+
+In one run, on fresh embedded servers: the baseline (a trivial FastStream JetStream pull
+handler, `bench.baseline`), then the enrolment service (one replica, in this process like
+the baseline's handler) deciding `--messages` requests spread over sessions of 30 seats
+and 20 waitlist places. Each request is published as fast as PubAcks allow; latency is
+publish -> its `enrolment.*` decision received on a core NATS subscription. Prints the
+ratio enrolment/baseline (target >= 0.5) and writes bench/results/enrolment-*.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from typing import Any
+
+import asyncpg
+import nats
+from cohort_contracts.streams import TOPOLOGY
+from cohort_enrolment.app import definition
+from cohort_enrolment.settings import EnrolmentSettings
+from cohort_kit import Runtime
+from cohort_kit.db import ensure_database, with_database
+from cohort_kit.logs import configure_logging
+from cohort_kit.topology import provision
+
+from bench.baseline import run_baseline
+from bench.common import embedded_servers, percentiles, say, write_result
+from tests.enrolment import builders
+
+SEATS, WAITLIST = 30, 20
+
+
+async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int) -> dict[str, Any]:
+    await ensure_database(admin_dsn, "enrolment_bench")
+    dsn = with_database(admin_dsn, "enrolment_bench")
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await provision(js, TOPOLOGY)
+    settings = EnrolmentSettings(
+        nats_url=nats_url,
+        database_url=dsn,
+        http_port=0,
+        log_level="warning",
+        relay_poll_seconds=0.5,
+    )
+    runtime = Runtime(definition, settings)
+    await runtime.start()
+    try:
+        await _publish(js, [builders.course()])
+        await _publish(
+            js,
+            [
+                builders.session(f"iom:s-{k}", capacity=SEATS, waitlist=WAITLIST)
+                for k in range(sessions)
+            ],
+        )
+        await _publish(js, [builders.participant(f"iom:p-{n}") for n in range(count)])
+        await _wait_applied(dsn, 1 + sessions + count)
+        say(f"  {count} participants and {sessions} sessions applied; now the requests")
+
+        sent: dict[str, float] = {}
+        latencies: list[float] = []
+        done = asyncio.Event()
+
+        async def on_decision(msg: Any) -> None:
+            subject = json.loads(msg.data).get("subject")
+            if subject in sent:
+                latencies.append(time.perf_counter() - sent.pop(subject))
+                if len(latencies) == count:
+                    done.set()
+
+        sub = await nc.subscribe("enrolment.>", cb=on_decision)
+        requests = [
+            builders.request(f"iom:e-{n}", f"iom:p-{n}", f"iom:s-{n % sessions}")
+            for n in range(count)
+        ]
+        started = time.perf_counter()
+        for r in requests:
+            sent[r["data"]["enrolment_id"]] = time.perf_counter()
+            await js.publish(
+                "intake.iom.enrolment.requested",
+                json.dumps(r).encode(),
+                headers={"Nats-Msg-Id": r["id"]},
+            )
+        published = time.perf_counter() - started
+        await asyncio.wait_for(done.wait(), timeout=600)
+        elapsed = time.perf_counter() - started
+        await sub.unsubscribe()
+    finally:
+        await runtime.stop()
+        await nc.drain()
+    return {
+        "messages": count,
+        "sessions": sessions,
+        "seconds": round(elapsed, 3),
+        "publish_seconds": round(published, 3),
+        "per_second": round(count / elapsed, 1),
+        **percentiles(latencies),
+    }
+
+
+async def _publish(js: Any, events: list[dict[str, Any]]) -> None:
+    for event in events:
+        name = event["type"].rsplit(".", 1)[0]
+        await js.publish(
+            f"intake.{event['agency']}.{name}",
+            json.dumps(event).encode(),
+            headers={"Nats-Msg-Id": event["id"]},
+        )
+
+
+async def _wait_applied(dsn: str, n: int) -> None:
+    con = await asyncpg.connect(dsn)
+    try:
+        for _ in range(3000):  # up to ten minutes
+            if await con.fetchval("SELECT count(*) FROM inbox") >= n:
+                return
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"the service did not apply {n} events")
+    finally:
+        await con.close()
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    configure_logging("bench", "json", "warning")
+    body = json.dumps(builders.request("iom:e-x", "iom:p-x")).encode()  # same size as a request
+    result: dict[str, Any] = {"target_ratio_min": 0.5}
+    with embedded_servers() as servers:
+        say(f"baseline: trivial FastStream pull handler, {args.messages} messages")
+        result["baseline"] = await run_baseline(servers.nats_url, args.messages, body)
+        say(f"  {result['baseline']}")
+        say(f"enrolment: {args.messages} requests over {args.sessions} sessions, one replica")
+        result["enrolment"] = await run_enrolment(
+            servers.nats_url, servers.admin_dsn, args.messages, args.sessions
+        )
+        say(f"  {result['enrolment']}")
+    ratio = result["enrolment"]["per_second"] / result["baseline"]["per_second"]
+    result["ratio"] = round(ratio, 3)
+    say(f"ratio enrolment/baseline = {ratio:.2f} (target >= 0.5)")
+    say(f"wrote {write_result('enrolment', result)}")
+    return result
+
+
+def cli() -> None:
+    p = argparse.ArgumentParser(prog="bench.enrolment")
+    p.add_argument("--messages", type=int, default=3000)
+    p.add_argument("--sessions", type=int, default=100)
+    asyncio.run(main(p.parse_args()))
+
+
+if __name__ == "__main__":
+    cli()
