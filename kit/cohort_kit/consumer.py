@@ -7,6 +7,7 @@ and nothing is acknowledged before its effect or its dead-letter is durable.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import traceback
 from dataclasses import dataclass
@@ -102,6 +103,7 @@ class MessageProcessor:
                 msg, "max_deliveries", f"delivered {attempt} times without being applied"
             )
         final = self._retry_window_over(meta.timestamp)
+        heartbeat = asyncio.ensure_future(self._keep_alive(msg))
         try:
             applied = await self._apply(
                 event, handler, final=final, attempt=attempt, stream_seq=meta.sequence.stream
@@ -118,6 +120,8 @@ class MessageProcessor:
                 return await self._dead_letter(msg, "handler_error", detail)
             log.error("handler failed; will retry", error=repr(exc), attempt=attempt)
             return await self._retry(msg, attempt, "handler_error_retry", repr(exc))
+        finally:
+            heartbeat.cancel()
         await msg.ack()
         return "applied" if applied else "duplicate"
 
@@ -151,6 +155,20 @@ class MessageProcessor:
             )
             await handler(unit)
             return True
+
+    async def _keep_alive(self, msg: Msg) -> None:
+        """A handler slower than the ack wait keeps its message: tell NATS it is in progress.
+
+        Without this, another replica's pending pull would get the message while it is
+        still being handled here (the inbox would absorb it, but the work would be done twice).
+        """
+        interval = max(self.consumer.ack_wait_seconds / 3, 0.05)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await msg.in_progress()
+            except Exception as exc:  # connection trouble: NATS will redeliver, inbox dedups
+                log.warning("could not extend the ack wait", error=repr(exc))
 
     async def _retry(self, msg: Msg, attempt: int, outcome: str, why: str) -> str:
         delay = self.retry.delay(attempt)

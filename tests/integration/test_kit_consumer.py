@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -126,3 +127,36 @@ async def test_shutdown_finishes_the_message_in_flight(js, nats_url, database_ur
 
 async def _in_flight(runtime: Runtime) -> bool:
     return any(p.in_flight for p in runtime.processors)
+
+
+async def test_a_handler_slower_than_the_ack_wait_keeps_its_message(
+    js, nats_url, database_url, monkeypatch
+):
+    import dataclasses
+
+    from cohort_contracts import streams
+    from cohort_kit.topology import consumer_config
+
+    quick = dataclasses.replace(streams.consumer("enrolment-intake"), ack_wait_seconds=1.0)
+    others = tuple(c for c in streams.CONSUMERS if c.durable != quick.durable)
+    monkeypatch.setattr(streams, "CONSUMERS", (quick, *others))
+    await js.delete_consumer("INTAKE", quick.durable)
+    await js.add_consumer("INTAKE", consumer_config(quick))
+
+    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=2.5)
+    # Two replicas: the idle one has a pull waiting and would get a redelivery at once.
+    replicas = [Runtime(probe.definition(), probe.settings(nats_url, database_url)) for _ in "ab"]
+    for runtime in replicas:
+        await runtime.start()
+    try:
+        await publish_event(js, factories.participant("iom:p-slower"))
+        rows = await eventually(lambda: _when(seen(database_url), lambda r: len(r) == 1))
+        await asyncio.sleep(1.5)
+    finally:
+        for runtime in replicas:
+            await runtime.stop()
+        probe.behaviour["slow_seconds"] = 0
+    assert rows[0]["attempt"] == 1
+    info = await js.consumer_info("INTAKE", quick.durable)
+    assert info.delivered.consumer_seq == 1, "the message was delivered again while in progress"
+    assert info.num_ack_pending == 0
