@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
 from cohort_notification import domain
 from cohort_notification.render import TEMPLATES_DIR, MissingTemplate, render
 
@@ -89,7 +88,9 @@ def test_language_falls_back_from_recipient_to_session_to_english() -> None:
 
 def test_only_the_certificate_notice_ignores_a_refused_contact() -> None:
     assert domain.may_contact("certificate_issued", False)
-    assert not any(domain.may_contact(t, False) for t in domain.TEMPLATES if t != "certificate_issued")
+    assert not any(
+        domain.may_contact(t, False) for t in domain.TEMPLATES if t != "certificate_issued"
+    )
 
 
 def test_reminders_whose_moment_has_passed_are_not_scheduled() -> None:

@@ -48,7 +48,6 @@ class EmailChannel:
         msg["Subject"] = d["subject"]
         msg["Message-ID"] = message_id(d["delivery_id"], self.s.message_id_domain)
         msg["Date"] = format_datetime(d["created_at"])
-        msg["Content-Language"] = d["language"]
         msg["X-Cohort-Template"] = d["template"]
         msg.set_content(d["body_text"])
         if d["body_html"]:
@@ -60,6 +59,7 @@ class EmailChannel:
             maintype, _, rest = att["content_type"].partition("/")
             subtype = rest.split(";")[0].strip()
             msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=att["filename"])
+        msg["Content-Language"] = d["language"]  # after the body: set_content drops it
         return msg
 
     async def _attachment_bytes(self, att: dict[str, str]) -> bytes | None:

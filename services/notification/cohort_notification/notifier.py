@@ -137,7 +137,7 @@ class Notifier:
                 if current is not None and current["state"] == "scheduled":
                     await store.void_reminders(con, session["session_id"], subjects=[subject])
                 continue
-            at = due[label].due_at.astimezone(UTC)
+            at = due[label].due_at.astimezone(UTC).replace(microsecond=0)
             if current is not None and current["state"] == "scheduled" and current["due_at"] == at:
                 continue  # already placed for this moment
             at_text = at.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -71,7 +71,7 @@ async def consume(runtime: Any, n: Notifier) -> None:
     while True:
         try:
             msgs = await sub.fetch(10, timeout=1.0)
-        except NatsTimeout:
+        except (NatsTimeout, TimeoutError):
             continue
         except asyncio.CancelledError:
             raise

@@ -135,9 +135,13 @@ class DeliveryWorker:
 
     async def run(self, js: Any = None) -> None:
         listener = None
+
+        def wake(*_: object) -> None:
+            self.wake.set()
+
         with contextlib.suppress(Exception):
             listener = await self.pool.acquire()
-            await listener.add_listener(store.DELIVERY_WAKE, lambda *_: self.wake.set())
+            await listener.add_listener(store.DELIVERY_WAKE, wake)
         try:
             while True:
                 try:
@@ -155,4 +159,5 @@ class DeliveryWorker:
             await self.http.aclose()
             if listener is not None:
                 with contextlib.suppress(Exception):
+                    await listener.remove_listener(store.DELIVERY_WAKE, wake)
                     await self.pool.release(listener)

@@ -1,0 +1,521 @@
+"""The notification service against real NATS, PostgreSQL, an SMTP server and an HTTP receiver."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+from cohort_cli.embedded import free_port
+from cohort_kit import Runtime
+from cohort_notification.app import build
+from cohort_notification.settings import NotificationSettings
+
+from tests import factories
+from tests.harness import eventually, publish_event, publish_raw, read_stream
+from tests.notification.sinks import HttpReceiver, SmtpSink
+
+pytestmark = pytest.mark.integration
+
+FAR = date.today() + timedelta(days=400)  # reminders far in the future: not due in a test
+
+
+def course() -> dict[str, Any]:
+    return factories.envelope(
+        "course.published.v1",
+        {
+            "course_id": "iom:emm2",
+            "programme": "EMM2.0",
+            "title": {"en": "Essentials of Migration Management", "fr": "Essentiels de la GM"},
+            "modules": [],
+            "qualification": None,
+            "hours": 35,
+            "completion_rule": {
+                "min_attendance_ratio": 0.8,
+                "pass_mark": None,
+                "evaluation_required": False,
+            },
+            "certificate_kind": "completion",
+            "training_of_trainers": False,
+            "certifying_body": None,
+            "materials": [],
+        },
+    )
+
+
+def session(sid: str = "iom:s-1", start: date = FAR, **over: Any) -> dict[str, Any]:
+    data = {
+        "session_id": sid,
+        "course_id": "iom:emm2",
+        "office": "IOM Comoros",
+        "country": "COM",
+        "city": "Moroni",
+        "venue": "Hotel Le Moroni",
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=4)).isoformat(),
+        "timezone": "Indian/Comoro",
+        "mode": "in_person",
+        "languages": ["fr", "ar"],
+        "capacity": 2,
+        "waitlist_capacity": 2,
+        "enrolment_closes_at": "2023-05-29T17:00:00+03:00",
+        "organiser_email": "organiser@example.org",
+    }
+    data.update(over)
+    return factories.envelope("session.scheduled.v1", data, subject=sid)
+
+
+def decision(type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    event = factories.envelope(type_, data)
+    event["source"] = "cohort/enrolment"
+    return event
+
+
+SUBJECTS = {
+    "enrolment.confirmed.v1": "enrolment.confirmed",
+    "enrolment.waitlisted.v1": "enrolment.waitlisted",
+    "enrolment.rejected.v1": "enrolment.rejected",
+    "enrolment.cancelled.v1": "enrolment.cancelled",
+    "certificate.issued.v1": "certification.issued",
+}
+
+
+async def publish(js, event: dict[str, Any]) -> None:
+    """Publish on its subject, stamped now (today's changes wait for tomorrow's digest)."""
+    event["time"] = datetime.now(UTC).isoformat()
+    await publish_event(js, event, SUBJECTS.get(event["type"]))
+
+
+def confirmed(eid: str, pid: str, seat: int, sid: str = "iom:s-1", promoted: bool = False):
+    return decision(
+        "enrolment.confirmed.v1",
+        {
+            "enrolment_id": eid,
+            "session_id": sid,
+            "participant_id": pid,
+            "seat": seat,
+            "promoted_from_waitlist": promoted,
+        },
+    )
+
+
+def settings(
+    nats_url: str, database_url: str, smtp_port: int, **extra: Any
+) -> NotificationSettings:
+    values: dict[str, Any] = {
+        "nats_url": nats_url,
+        "database_url": database_url,
+        "http_port": 0,
+        "relay_poll_seconds": 0.1,
+        "retry_max_delay_seconds": 0.3,
+        "retry_window_seconds": 1.0,
+        "smtp_port": smtp_port,
+        "delivery_poll_seconds": 0.1,
+        "retry_first_seconds": 0.2,
+        "retry_cap_seconds": 0.5,
+        "digest_poll_seconds": 0.2,
+        "shutdown_grace_seconds": 2.0,
+    }
+    values.update(extra)
+    return NotificationSettings(**values)
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpSink]:
+    sink = SmtpSink(free_port()).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[HttpReceiver]:
+    r = HttpReceiver(free_port()).start()
+    yield r
+    r.stop()
+
+
+class Service:
+    """Starts and restarts the service in the test's event loop."""
+
+    def __init__(self, s: NotificationSettings) -> None:
+        self.settings = s
+        self.runtime: Runtime | None = None
+
+    async def start(self) -> Runtime:
+        self.runtime = Runtime(build(self.settings), self.settings)
+        await self.runtime.start()
+        return self.runtime
+
+    async def stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+            self.runtime = None
+
+
+@pytest.fixture
+async def service(js, nats_url, database_url, smtp) -> AsyncIterator[Service]:
+    svc = Service(settings(nats_url, database_url, smtp.port))
+    await svc.start()
+    yield svc
+    await svc.stop()
+
+
+async def deliveries(database_url: str) -> list[asyncpg.Record]:
+    con = await asyncpg.connect(database_url)
+    try:
+        return await con.fetch("SELECT * FROM deliveries ORDER BY created_at, delivery_id")
+    finally:
+        await con.close()
+
+
+def texts(msg) -> tuple[str, str]:
+    plain = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    return plain, html
+
+
+async def test_a_scenario_sends_exactly_the_expected_emails_in_the_right_languages(
+    js, service, smtp, database_url
+):
+    await publish(js, course())
+    await publish(js, session())
+    people = {
+        "iom:p-fr": factories.participant("iom:p-fr", preferred_language="fr"),
+        "iom:p-ar": factories.participant("iom:p-ar", preferred_language="ar"),
+        "iom:p-en": factories.participant("iom:p-en", preferred_language="en"),
+        "iom:p-pt": factories.participant("iom:p-pt", preferred_language="pt"),
+        "iom:p-no": factories.participant(
+            "iom:p-no", preferred_language="en", consent={"contact": False, "statistics": True}
+        ),
+    }
+    for p in people.values():
+        await publish(js, p)
+    await publish(js, confirmed("iom:e-fr", "iom:p-fr", 1))
+    await publish(js, confirmed("iom:e-ar", "iom:p-ar", 2))
+    await publish(
+        js,
+        decision(
+            "enrolment.waitlisted.v1",
+            {
+                "enrolment_id": "iom:e-en",
+                "session_id": "iom:s-1",
+                "participant_id": "iom:p-en",
+                "position": 1,
+            },
+        ),
+    )
+    await publish(
+        js,
+        decision(
+            "enrolment.rejected.v1",
+            {
+                "enrolment_id": "iom:e-pt",
+                "session_id": "iom:s-1",
+                "participant_id": "iom:p-pt",
+                "reason": "session_full",
+            },
+        ),
+    )
+    await publish(js, confirmed("iom:e-no", "iom:p-no", 3))
+    await publish(
+        js,
+        decision(
+            "certificate.issued.v1",
+            {
+                "certificate_id": "iom:cert-1",
+                "verification_code": "K7Q4-9MZD",
+                "enrolment_id": "iom:e-no",
+                "participant_id": "iom:p-no",
+                "course_id": "iom:emm2",
+                "session_id": "iom:s-1",
+                "kind": "completion",
+                "qualification": None,
+                "issued_at": "2023-06-09T16:00:00+03:00",
+                "credential_url": "https://cohort.example.org/credentials/iom:cert-1",
+                "pdf_url": "http://127.0.0.1:1/unreachable.pdf",
+            },
+        ),
+    )
+
+    await eventually(lambda: _n(smtp, 5), timeout=30)
+    by = {m["To"]: m for m in smtp.messages}
+    assert len(smtp.messages) == 5 and len(by) == 5
+    fr = by["iom.p-fr@example.org"]
+    assert fr["Subject"].startswith("Votre place est confirmée")
+    assert "Essentiels de la GM" in fr["Subject"]
+    assert fr["Content-Language"] == "fr"
+    assert [a.get_filename() for a in fr.iter_attachments()] == ["session.ics"]
+    ics = next(fr.iter_attachments()).get_content()
+    ics = ics.decode() if isinstance(ics, bytes) else ics
+    assert "BEGIN:VEVENT" in ics and "DTSTART;TZID=Indian/Comoro" in ics
+    ar = by["iom.p-ar@example.org"]
+    assert ar["Subject"].startswith("تم تأكيد مقعدك")
+    assert 'dir="rtl"' in texts(ar)[1]
+    en = by["iom.p-en@example.org"]
+    assert "waiting list (position 1)" in en["Subject"]
+    pt = by["iom.p-pt@example.org"]  # no Portuguese: the session's first language, French
+    assert pt["Content-Language"] == "fr" and "complètes" in texts(pt)[0]
+    cert = by["iom.p-no@example.org"]  # refused contact: the certificate notice only
+    assert cert["Subject"].strip().startswith("Your certificate")
+    assert "K7Q4-9MZD" in texts(cert)[0]
+    assert list(cert.iter_attachments()) == []  # PDF unreachable: link only
+    assert len({m["Message-ID"] for m in smtp.messages}) == 5
+
+    sent = await eventually(lambda: _events(js, "notification.sent", 5))
+    assert {e["data"]["template"] for e in sent} == {
+        "enrolment_confirmed",
+        "enrolment_waitlisted",
+        "enrolment_rejected",
+        "certificate_issued",
+    }
+    assert all(e["data"]["channel"] == "email" for e in sent)
+    rows = await deliveries(database_url)
+    assert {r["status"] for r in rows} == {"sent"}
+
+
+async def test_duplicates_and_a_restart_never_send_twice(js, service, smtp, database_url):
+    await publish(js, course())
+    await publish(js, session())
+    await publish(js, factories.participant("iom:p-1"))
+    event = confirmed("iom:e-1", "iom:p-1", 1)
+    await publish(js, event)
+    # The same event again as new stream messages, bypassing the duplicate window.
+    for _ in range(2):
+        await publish_raw(js, "enrolment.confirmed", json.dumps(event).encode())
+    await eventually(lambda: _n(smtp, 1))
+    await service.stop()
+    await publish_raw(js, "enrolment.confirmed", json.dumps(event).encode())
+    second = confirmed("iom:e-2", "iom:p-1", 2, sid="iom:s-2")
+    await publish(js, session("iom:s-2"))
+    await publish(js, second)
+    await service.start()
+    await publish_raw(js, "enrolment.confirmed", json.dumps(second).encode())
+    await eventually(lambda: _n(smtp, 2))
+    # Give the duplicates every chance to produce something.
+    await eventually(lambda: _consumed(js, "notification-enrolment", 5))
+    rows = await deliveries(database_url)
+    assert len(smtp.messages) == 2 and len(rows) == 2
+    assert sorted(r["cause_id"] for r in rows) == sorted([event["id"], second["id"]])
+
+
+async def test_smtp_down_for_a_while_then_everything_is_delivered(js, nats_url, database_url):
+    port = free_port()
+    svc = Service(settings(nats_url, database_url, port))
+    await svc.start()
+    try:
+        await publish(js, course())
+        await publish(js, session())
+        for i in range(3):
+            await publish(js, factories.participant(f"iom:p-{i}"))
+            await publish(js, confirmed(f"iom:e-{i}", f"iom:p-{i}", i + 1))
+
+        async def retried():
+            rows = await deliveries(database_url)
+            return len(rows) == 3 and all(r["attempts"] >= 2 for r in rows)
+
+        await eventually(retried)
+        rows = await deliveries(database_url)
+        assert {r["status"] for r in rows} == {"pending"}
+        assert "Connect" in rows[0]["last_error"] or "refused" in rows[0]["last_error"].lower()
+        sink = SmtpSink(port).start()
+        try:
+            await eventually(lambda: _n(sink, 3), timeout=20)
+            rows = await eventually(lambda: _all_status(database_url, "sent"))
+            assert len(sink.messages) == 3
+            assert await _events(js, "notification.failed", 0) == []
+        finally:
+            sink.stop()
+    finally:
+        await svc.stop()
+
+
+async def test_a_permanent_refusal_fails_without_retry(js, service, smtp, database_url):
+    await publish(js, course())
+    await publish(js, session())
+    await publish(
+        js, factories.participant("iom:p-b", email="bounce@example.org", preferred_language="en")
+    )
+    await publish(js, confirmed("iom:e-b", "iom:p-b", 1))
+    failed = await eventually(lambda: _events(js, "notification.failed", 1))
+    assert failed[0]["data"]["attempts"] == 1
+    assert "550" in failed[0]["data"]["error"]
+    rows = await deliveries(database_url)
+    assert rows[0]["status"] == "failed" and rows[0]["attempts"] == 1
+
+
+async def test_webhook_copies_are_signed_and_the_certificate_pdf_is_attached(
+    js, nats_url, database_url, smtp, receiver
+):
+    svc = Service(
+        settings(
+            nats_url,
+            database_url,
+            smtp.port,
+            webhook_urls={"iom": receiver.url + "/hook"},
+            webhook_secret="s3cret",
+        )
+    )
+    await svc.start()
+    try:
+        await publish(js, course())
+        await publish(js, session())
+        await publish(js, factories.participant("iom:p-1", preferred_language="en"))
+        await publish(
+            js,
+            decision(
+                "certificate.issued.v1",
+                {
+                    "certificate_id": "iom:cert-9",
+                    "verification_code": "ABCD-1234",
+                    "enrolment_id": "iom:e-1",
+                    "participant_id": "iom:p-1",
+                    "course_id": "iom:emm2",
+                    "session_id": "iom:s-1",
+                    "kind": "completion",
+                    "qualification": None,
+                    "issued_at": "2023-06-09T16:00:00+03:00",
+                    "credential_url": "https://cohort.example.org/credentials/iom:cert-9",
+                    "pdf_url": receiver.url + "/cert.pdf",
+                },
+            ),
+        )
+        await eventually(lambda: _n(smtp, 1))
+        msg = smtp.messages[0]
+        pdfs = [a for a in msg.iter_attachments() if a.get_filename() == "certificate.pdf"]
+        assert pdfs and pdfs[0].get_content().startswith(b"%PDF")
+        await eventually(lambda: _len(receiver.requests, 1))
+        req = receiver.requests[0]
+        headers = {k.lower(): v for k, v in req["headers"].items()}
+        ts = headers["x-cohort-timestamp"]
+        mac = hmac.new(b"s3cret", ts.encode() + b"." + req["body"], hashlib.sha256).hexdigest()
+        assert headers["x-cohort-signature"] == "sha256=" + mac
+        assert json.loads(req["body"])["template"] == "certificate_issued"
+    finally:
+        await svc.stop()
+
+
+async def test_reminders_fire_at_their_time_and_a_reschedule_moves_them(
+    js, nats_url, database_url, smtp
+):
+    zone = ZoneInfo("Indian/Comoro")
+    start_day = datetime.now(zone).date() + timedelta(days=2)
+    start = datetime.combine(start_day, datetime.min.time().replace(hour=9), zone)
+    now = datetime.now(UTC)
+    # One reminder 3 s from now (instead of a day before), one long past (not scheduled).
+    offsets = {
+        "d1": (start - now).total_seconds() - 3,
+        "d7": (start - now).total_seconds() + 3600,
+    }
+    svc = Service(settings(nats_url, database_url, smtp.port, reminder_offsets=offsets))
+    await svc.start()
+    try:
+        await publish(js, course())
+        await publish(js, session(start=start_day))
+        await publish(js, session("iom:s-2", start=start_day))
+        await publish(js, factories.participant("iom:p-1", preferred_language="en"))
+        await publish(js, factories.participant("iom:p-2", preferred_language="en"))
+        await publish(js, confirmed("iom:e-1", "iom:p-1", 1))
+        await publish(js, confirmed("iom:e-2", "iom:p-2", 1, sid="iom:s-2"))
+        await eventually(lambda: _n(smtp, 2))
+        schedules = await eventually(lambda: _schedules(js, 2))  # only d1 for each: d7 has passed
+        assert all(m.subject.endswith(".d1") for m in schedules)
+        # s-2 moves one day later: its reminder moves too, the old one is void.
+        await publish(
+            js,
+            factories.envelope(
+                "session.rescheduled.v1",
+                {
+                    "session_id": "iom:s-2",
+                    "start_date": (start_day + timedelta(days=1)).isoformat(),
+                    "end_date": (start_day + timedelta(days=5)).isoformat(),
+                },
+            ),
+        )
+        await eventually(lambda: _n(smtp, 3))  # the reschedule notice
+        fired = await eventually(lambda: _subjects_like(smtp, "Reminder", 1), timeout=15)
+        assert fired[0]["To"] == "iom.p-1@example.org"
+        await _sleep(2.0)
+        assert len(await _subjects_like(smtp, "Reminder", 1) or []) == 1
+        # The moved reminder waits in the stream for its new moment, one day later.
+        pending = await _schedules(js, 1) or []
+        moved = [m for m in pending if m.subject.endswith(".d1")]
+        expected = (now + timedelta(days=1, seconds=3)).strftime("%Y-%m-%dT%H:%M")
+        assert len(moved) == 1 and moved[0].headers["Nats-Schedule"].startswith("@at " + expected)
+    finally:
+        await svc.stop()
+
+
+async def test_an_organiser_gets_one_digest_of_the_days_changes(js, nats_url, database_url, smtp):
+    svc = Service(settings(nats_url, database_url, smtp.port, digest_include_today=True))
+    await svc.start()
+    try:
+        await publish(js, course())
+        await publish(js, session())
+        for i in range(2):
+            await publish(js, factories.participant(f"iom:p-{i}"))
+            await publish(js, confirmed(f"iom:e-{i}", f"iom:p-{i}", i + 1))
+        digests = await eventually(lambda: _to(smtp, "organiser@example.org"), timeout=20)
+        assert len(digests) == 1
+        assert digests[0]["Subject"].strip().startswith("Résumé quotidien")
+        assert "Fatima Said Ali" in texts(digests[0])[0]
+    finally:
+        await svc.stop()
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+async def _n(sink: SmtpSink, n: int) -> bool:
+    return len(sink.messages) >= n
+
+
+async def _len(items: list[Any], n: int) -> bool:
+    return len(items) >= n
+
+
+async def _to(sink: SmtpSink, address: str) -> list[Any]:
+    return sink.to(address)
+
+
+async def _subjects_like(sink: SmtpSink, prefix: str, n: int) -> list[Any] | None:
+    found = [m for m in sink.messages if m["Subject"].strip().startswith(prefix)]
+    return found if len(found) >= n else None
+
+
+async def _events(js, subject: str, n: int) -> list[dict[str, Any]] | None:
+    msgs = await read_stream(js, "NOTIFICATION", subject)
+    events = [json.loads(m.data) for m in msgs]
+    if n == 0:
+        return events
+    return events if len(events) >= n else None
+
+
+async def _schedules(js, n: int) -> list[Any] | None:
+    msgs = [
+        m
+        for m in await read_stream(js, "NOTIFICATION")
+        if m.subject.startswith("notification.schedule.")
+    ]
+    return msgs if len(msgs) >= n else None
+
+
+async def _consumed(js, durable: str, n: int) -> bool:
+    info = await js.consumer_info("ENROLMENT", durable)
+    return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq >= n
+
+
+async def _all_status(database_url: str, status: str) -> bool:
+    rows = await deliveries(database_url)
+    return bool(rows) and all(r["status"] == status for r in rows)
