@@ -169,13 +169,46 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def _mean(values: list[float]) -> float | None:
-    return round(fmean(values), 1) if values else None
+@dataclass
+class Counts:
+    """What the figures are made of: counts (and means) per scope, before suppression.
+
+    `count_facts` computes them from facts in Python (the reference, used by unit tests);
+    `store.count_facts` computes the same in SQL for large scopes.
+    """
+
+    sessions: list[SessionRow] = field(default_factory=list)
+    trained: int = 0
+    trained_by: dict[str, dict[str, int]] = field(default_factory=dict)  # attribute -> counts
+    enrolments: dict[str, int] = field(default_factory=dict)  # flag -> count
+    outcomes: dict[str, int] = field(default_factory=dict)  # outcome -> completions
+    certificates_issued: int = 0
+    certificates_revoked: int = 0
+    trainers_certified: int = 0
+    cascade_sessions: int = 0
+    cascade_participants: int = 0
+    respondents: int = 0
+    agree: dict[str, int] = field(default_factory=dict)  # rating -> answers >= AGREE
+    gain_people: int = 0
+    mean_pre: float | None = None
+    mean_post: float | None = None
+    mean_gain: float | None = None
+    distribution: dict[str, int] = field(default_factory=dict)
+    notifications: dict[str, int] = field(default_factory=dict)  # sent / failed
 
 
-def compute_figures(facts: Facts) -> tuple[dict[str, Any], PrivacyRules]:
-    """The figures of one report (before suppression) and the rules to protect them."""
-    rules = PrivacyRules()
+ATTRIBUTES = ("sex", "organisation_kind", "nationality", "residence")
+FLAGS = ("confirmed", "waitlisted", "rejected", "cancelled")
+TRAINED = ("completed", "attended")
+
+
+def cascade(sessions: list[SessionRow], certified: set[str]) -> list[str]:
+    """Sessions led by a certified trainer."""
+    return [s.session_id for s in sessions if set(s.facilitators) & certified]
+
+
+def count_facts(facts: Facts) -> Counts:
+    """The counts behind a report, from its facts (pure)."""
     sessions = {s.session_id: s for s in facts.sessions}
     people = {p.participant_id: p for p in facts.people}
     # People who refused statistics are left out of every count about people.
@@ -184,12 +217,83 @@ def compute_figures(facts: Facts) -> tuple[dict[str, Any], PrivacyRules]:
     def counted(pid: str | None) -> bool:
         return pid is None or pid not in out
 
-    delivered = [s for s in facts.sessions if s.closed and not s.cancelled]
+    trained_ids = sorted(
+        {
+            c.participant_id
+            for c in facts.completions
+            if c.outcome in TRAINED and counted(c.participant_id)
+        }
+    )
+
+    def attr(pid: str, name: str) -> str:
+        p = people.get(pid)
+        return str(getattr(p, name)) if p else "unknown"
+
+    enrolments = [e for e in facts.enrolments if counted(e.participant_id)]
+    completions = [c for c in facts.completions if counted(c.participant_id)]
+    certificates = [c for c in facts.certificates if counted(c.participant_id)]
+    certified = {t.trainer_id for t in facts.trainers if counted(t.trainer_id)}
+    in_scope = {
+        t.trainer_id for t in facts.trainers if t.session_id in sessions and counted(t.trainer_id)
+    }
+    led = set(cascade(facts.sessions, certified))
+    cascade_people = {
+        c.participant_id
+        for c in facts.completions
+        if c.session_id in led and c.outcome in TRAINED and counted(c.participant_id)
+    }
+    evaluations = [e for e in facts.evaluations if counted(e.respondent)]
+    scores: dict[tuple[str, str], dict[str, float]] = {}
+    for a in facts.assessments:
+        if counted(a.participant_id):
+            scores.setdefault((a.session_id, a.participant_id), {})[a.kind] = a.score
+    pairs = [(v["pre"], v["post"]) for v in scores.values() if "pre" in v and "post" in v]
+    gains = [post - pre for pre, post in pairs]
+    notifications = [n for n in facts.notifications if counted(n.recipient)]
+    return Counts(
+        sessions=list(facts.sessions),
+        trained=len(trained_ids),
+        trained_by={a: _counts(attr(pid, a) for pid in trained_ids) for a in ATTRIBUTES},
+        enrolments={f: sum(getattr(e, f) for e in enrolments) for f in FLAGS},
+        outcomes=dict(Counter(c.outcome for c in completions)),
+        certificates_issued=len(certificates),
+        certificates_revoked=sum(c.revoked for c in certificates),
+        trainers_certified=len(in_scope),
+        cascade_sessions=len(led),
+        cascade_participants=len(cascade_people),
+        respondents=len(evaluations),
+        agree={r: sum(getattr(e, r) >= AGREE for e in evaluations) for r in RATINGS},
+        gain_people=len(pairs),
+        mean_pre=fmean([p for p, _ in pairs]) if pairs else None,
+        mean_post=fmean([q for _, q in pairs]) if pairs else None,
+        mean_gain=fmean(gains) if gains else None,
+        distribution={
+            name: sum((lo is None or g >= lo) and (hi is None or g < hi) for g in gains)
+            for name, lo, hi in GAIN_BUCKETS
+        },
+        notifications={k: sum(n.status == k for n in notifications) for k in ("sent", "failed")},
+    )
+
+
+def compute_figures(facts: Facts) -> tuple[dict[str, Any], PrivacyRules]:
+    """The figures of one report (before suppression) and the rules to protect them."""
+    return figures_from_counts(count_facts(facts))
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+def figures_from_counts(c: Counts) -> tuple[dict[str, Any], PrivacyRules]:
+    """The figures of one report (before suppression) from its counts, and the rules to
+    protect them."""
+    rules = PrivacyRules()
+    delivered = [s for s in c.sessions if s.closed and not s.cancelled]
     figures: dict[str, Any] = {
         "definition_version": DEFINITION_VERSION,
         "sessions": {
-            "scheduled": len(facts.sessions),
-            "cancelled": sum(s.cancelled for s in facts.sessions),
+            "scheduled": len(c.sessions),
+            "cancelled": sum(s.cancelled for s in c.sessions),
             "delivered": len(delivered),
             "by_mode": _counts(s.mode for s in delivered),
             "by_country": _counts(s.country for s in delivered),
@@ -199,55 +303,27 @@ def compute_figures(facts: Facts) -> tuple[dict[str, Any], PrivacyRules]:
     }
 
     # Participants trained: unique people with outcome completed or attended.
-    trained_ids = sorted(
-        {
-            c.participant_id
-            for c in facts.completions
-            if c.outcome in ("completed", "attended") and counted(c.participant_id)
-        }
-    )
-    unknown = {
-        "sex": "unknown",
-        "organisation_kind": "unknown",
-        "nationality": "unknown",
-        "residence": "unknown",
-    }
-
-    def attr(pid: str, name: str) -> str:
-        p = people.get(pid)
-        return str(getattr(p, name)) if p else unknown[name]
-
-    participants: dict[str, Any] = {"trained": len(trained_ids)}
+    participants: dict[str, Any] = {"trained": c.trained}
     rules.person_cells.append("participants.trained")
-    for key, name in (
-        ("by_sex", "sex"),
-        ("by_organisation_kind", "organisation_kind"),
-        ("by_nationality", "nationality"),
-        ("by_residence", "residence"),
-    ):
-        participants[key] = _counts(attr(pid, name) for pid in trained_ids)
+    for name in ATTRIBUTES:
+        key = f"by_{name}"
+        participants[key] = dict(sorted(c.trained_by.get(name, {}).items()))
         parts = [f"participants.{key}.{v}" for v in participants[key]]
         rules.person_cells.extend(parts)
         rules.constraints.append(("participants.trained", parts))
     figures["participants"] = participants
 
-    enrolments = [e for e in facts.enrolments if counted(e.participant_id)]
-    figures["enrolments"] = {
-        "confirmed": sum(e.confirmed for e in enrolments),
-        "waitlisted": sum(e.waitlisted for e in enrolments),
-        "rejected": sum(e.rejected for e in enrolments),
-        "cancelled": sum(e.cancelled for e in enrolments),
-    }
+    figures["enrolments"] = {f: c.enrolments.get(f, 0) for f in FLAGS}
     rules.person_cells.extend(f"enrolments.{k}" for k in figures["enrolments"])
 
-    completions = [c for c in facts.completions if counted(c.participant_id)]
-    outcomes = Counter(c.outcome for c in completions)
+    decided = sum(c.outcomes.values())
+    completed = c.outcomes.get("completed", 0)
     figures["completion"] = {
-        "decided": len(completions),
-        "completed": outcomes["completed"],
-        "attended": outcomes["attended"],
-        "not_completed": outcomes["not_completed"],
-        "rate_percent": _pct(outcomes["completed"], len(completions)),
+        "decided": decided,
+        "completed": completed,
+        "attended": c.outcomes.get("attended", 0),
+        "not_completed": c.outcomes.get("not_completed", 0),
+        "rate_percent": _pct(completed, decided),
     }
     parts = [f"completion.{k}" for k in ("completed", "attended", "not_completed")]
     rules.person_cells.extend(["completion.decided", *parts])
@@ -256,43 +332,28 @@ def compute_figures(facts: Facts) -> tuple[dict[str, Any], PrivacyRules]:
     rules.constraints.append(("participants.trained", parts[:2]))
     rules.derived["completion.rate_percent"] = ["completion.decided", "completion.completed"]
 
-    certificates = [c for c in facts.certificates if counted(c.participant_id)]
     figures["certificates"] = {
-        "issued": len(certificates),
-        "revoked": sum(c.revoked for c in certificates),
-        "valid": sum(not c.revoked for c in certificates),
+        "issued": c.certificates_issued,
+        "revoked": c.certificates_revoked,
+        "valid": c.certificates_issued - c.certificates_revoked,
     }
     rules.person_cells.extend(f"certificates.{k}" for k in figures["certificates"])
     rules.constraints.append(
         ("certificates.issued", ["certificates.revoked", "certificates.valid"])
     )
 
-    certified = {t.trainer_id for t in facts.trainers if counted(t.trainer_id)}
-    in_scope = {
-        t.trainer_id for t in facts.trainers if t.session_id in sessions and counted(t.trainer_id)
-    }
-    cascade_sessions = {s.session_id for s in facts.sessions if set(s.facilitators) & certified}
-    cascade = {
-        c.participant_id
-        for c in facts.completions
-        if c.session_id in cascade_sessions
-        and c.outcome in ("completed", "attended")
-        and counted(c.participant_id)
-    }
     figures["trainers"] = {
-        "certified": len(in_scope),
-        "cascade_sessions": len(cascade_sessions),
-        "cascade_participants_trained": len(cascade),
+        "certified": c.trainers_certified,
+        "cascade_sessions": c.cascade_sessions,
+        "cascade_participants_trained": c.cascade_participants,
     }
     rules.person_cells.extend(["trainers.certified", "trainers.cascade_participants_trained"])
 
-    evaluations = [e for e in facts.evaluations if counted(e.respondent)]
-    n = len(evaluations)
-    agree = {r: sum(getattr(e, r) >= AGREE for e in evaluations) for r in RATINGS}
+    agree = {r: c.agree.get(r, 0) for r in RATINGS}
     figures["satisfaction"] = {
-        "respondents": n,
+        "respondents": c.respondents,
         "agree": agree,
-        "agree_percent": {r: _pct(agree[r], n) for r in RATINGS},
+        "agree_percent": {r: _pct(agree[r], c.respondents) for r in RATINGS},
     }
     rules.person_cells.append("satisfaction.respondents")
     for r in RATINGS:
@@ -302,21 +363,12 @@ def compute_figures(facts: Facts) -> tuple[dict[str, Any], PrivacyRules]:
             f"satisfaction.agree.{r}",
         ]
 
-    scores: dict[tuple[str, str], dict[str, float]] = {}
-    for a in facts.assessments:
-        if counted(a.participant_id):
-            scores.setdefault((a.session_id, a.participant_id), {})[a.kind] = a.score
-    pairs = [(v["pre"], v["post"]) for v in scores.values() if "pre" in v and "post" in v]
-    gains = [post - pre for pre, post in pairs]
-    distribution = {
-        name: sum((lo is None or g >= lo) and (hi is None or g < hi) for g in gains)
-        for name, lo, hi in GAIN_BUCKETS
-    }
+    distribution = {name: c.distribution.get(name, 0) for name, _, _ in GAIN_BUCKETS}
     figures["knowledge_gain"] = {
-        "participants": len(pairs),
-        "mean_pre": _mean([p for p, _ in pairs]),
-        "mean_post": _mean([q for _, q in pairs]),
-        "mean_gain": _mean(gains),
+        "participants": c.gain_people,
+        "mean_pre": _round(c.mean_pre),
+        "mean_post": _round(c.mean_post),
+        "mean_gain": _round(c.mean_gain),
         "distribution": distribution,
     }
     rules.person_cells.append("knowledge_gain.participants")
@@ -326,10 +378,6 @@ def compute_figures(facts: Facts) -> tuple[dict[str, Any], PrivacyRules]:
     for k in ("mean_pre", "mean_post", "mean_gain"):
         rules.derived[f"knowledge_gain.{k}"] = ["knowledge_gain.participants"]
 
-    notifications = [n for n in facts.notifications if counted(n.recipient)]
-    figures["notifications"] = {
-        "sent": sum(n.status == "sent" for n in notifications),
-        "failed": sum(n.status == "failed" for n in notifications),
-    }
+    figures["notifications"] = {k: c.notifications.get(k, 0) for k in ("sent", "failed")}
     rules.person_cells.extend(["notifications.sent", "notifications.failed"])
     return figures, rules

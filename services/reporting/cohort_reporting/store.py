@@ -8,9 +8,14 @@ from typing import Any
 import asyncpg
 
 from .domain import (
+    AGREE,
+    ATTRIBUTES,
+    GAIN_BUCKETS,
+    RATINGS,
     AssessmentRow,
     CertificateRow,
     CompletionRow,
+    Counts,
     EnrolmentRow,
     EvaluationRow,
     Facts,
@@ -19,6 +24,7 @@ from .domain import (
     Scope,
     SessionRow,
     TrainerRow,
+    cascade,
 )
 
 PROJECTION_TABLES = (
@@ -282,10 +288,12 @@ _SCOPE_WHERE = {
 }
 
 
-async def load_facts(con: asyncpg.Connection, scope: Scope, start: date, end: date) -> Facts:
-    """Every fact behind a report for `scope` over sessions starting in [start, end]."""
+async def load_sessions(
+    con: asyncpg.Connection, scope: Scope, start: date, end: date
+) -> list[SessionRow]:
+    """The sessions of `scope` starting in [start, end] (after reschedules)."""
     sql = _SESSIONS.format(where=_SCOPE_WHERE[scope.kind])
-    sessions = [
+    return [
         SessionRow(
             session_id=r["session_id"],
             country=r["country"],
@@ -302,6 +310,12 @@ async def load_facts(con: asyncpg.Connection, scope: Scope, start: date, end: da
         )
         for r in await con.fetch(sql, scope.value, start, end)
     ]
+
+
+async def load_facts(con: asyncpg.Connection, scope: Scope, start: date, end: date) -> Facts:
+    """Every fact behind a report for `scope` over sessions starting in [start, end] (for
+    small scopes and tests; reports count in SQL with `count_facts`)."""
+    sessions = await load_sessions(con, scope, start, end)
     ids = [s.session_id for s in sessions]
     enrolments = [
         EnrolmentRow(**dict(r))
@@ -383,6 +397,148 @@ async def load_facts(con: asyncpg.Connection, scope: Scope, start: date, end: da
         evaluations=evaluations,
         certificates=certificates,
         trainers=trainers,
+        notifications=notifications,
+    )
+
+
+# Counting in SQL: the same counts as `domain.count_facts`, without moving rows to Python.
+# `$1` is the scope's session ids. People who refused statistics are left out of every count.
+_COUNTED = """NOT EXISTS (SELECT 1 FROM r_participant x
+                 WHERE x.participant_id = {col} AND NOT x.statistics)"""
+
+_TRAINED = f"""
+SELECT grouping(sex) AS g_sex, grouping(organisation_kind) AS g_org,
+       grouping(nationality) AS g_nat, grouping(residence) AS g_res,
+       sex, organisation_kind, nationality, residence, count(*) AS n
+FROM (SELECT coalesce(p.sex, 'unknown') AS sex,
+             coalesce(p.organisation_kind, 'unknown') AS organisation_kind,
+             coalesce(p.nationality, 'unknown') AS nationality,
+             coalesce(p.residence, 'unknown') AS residence
+      FROM (SELECT DISTINCT c.participant_id FROM r_completion c
+            WHERE c.session_id = any($1::text[]) AND c.outcome IN ('completed', 'attended')
+              AND {_COUNTED.format(col="c.participant_id")}) t
+      LEFT JOIN r_participant p USING (participant_id)) a
+GROUP BY GROUPING SETS ((), (sex), (organisation_kind), (nationality), (residence))
+"""
+
+_ENROLMENTS = f"""
+SELECT count(*) FILTER (WHERE confirmed) AS confirmed,
+       count(*) FILTER (WHERE waitlisted) AS waitlisted,
+       count(*) FILTER (WHERE rejected) AS rejected,
+       count(*) FILTER (WHERE cancelled) AS cancelled
+FROM r_enrolment e WHERE e.session_id = any($1::text[])
+  AND (e.participant_id IS NULL OR {_COUNTED.format(col="e.participant_id")})
+"""
+
+_OUTCOMES = f"""
+SELECT outcome, count(*) AS n FROM r_completion c
+WHERE c.session_id = any($1::text[]) AND {_COUNTED.format(col="c.participant_id")}
+GROUP BY outcome
+"""
+
+_CERTIFICATES = f"""
+SELECT count(*) AS issued, count(r.certificate_id) AS revoked
+FROM r_certificate c LEFT JOIN r_revocation r USING (certificate_id)
+WHERE c.session_id = any($1::text[]) AND {_COUNTED.format(col="c.participant_id")}
+"""
+
+_CASCADE = f"""
+SELECT count(DISTINCT c.participant_id) FROM r_completion c
+WHERE c.session_id = any($1::text[]) AND c.outcome IN ('completed', 'attended')
+  AND {_COUNTED.format(col="c.participant_id")}
+"""
+
+_SATISFACTION = f"""
+SELECT count(*) AS respondents,
+       {", ".join(f"count(*) FILTER (WHERE {r} >= {AGREE}) AS {r}" for r in RATINGS)}
+FROM r_evaluation e
+WHERE e.session_id = any($1::text[]) AND {_COUNTED.format(col="e.respondent")}
+"""
+
+
+def _bucket(lo: int | None, hi: int | None) -> str:
+    parts = ([f"gain >= {lo}"] if lo is not None else []) + (
+        [f"gain < {hi}"] if hi is not None else []
+    )
+    return " AND ".join(parts)
+
+
+_KNOWLEDGE = f"""
+SELECT count(*) AS people, avg(pre) AS mean_pre, avg(post) AS mean_post,
+       avg(gain) AS mean_gain,
+       {
+    ", ".join(f'count(*) FILTER (WHERE {_bucket(lo, hi)}) AS "{n}"' for n, lo, hi in GAIN_BUCKETS)
+}
+FROM (SELECT pre, post, post - pre AS gain
+      FROM (SELECT max(score) FILTER (WHERE kind = 'pre') AS pre,
+                   max(score) FILTER (WHERE kind = 'post') AS post
+            FROM r_assessment a
+            WHERE a.session_id = any($1::text[]) AND {_COUNTED.format(col="a.participant_id")}
+            GROUP BY a.session_id, a.participant_id) s
+      WHERE pre IS NOT NULL AND post IS NOT NULL) g
+"""
+
+_NOTIFICATIONS = f"""
+SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
+       count(*) FILTER (WHERE status = 'failed') AS failed
+FROM r_notification n
+WHERE n.recipient IN (SELECT participant_id FROM r_enrolment
+                      WHERE session_id = any($1::text[]) AND participant_id IS NOT NULL)
+  AND {_COUNTED.format(col="n.recipient")}
+"""
+
+
+async def count_facts(con: asyncpg.Connection, scope: Scope, start: date, end: date) -> Counts:
+    """`domain.count_facts` of the scope's facts, counted by PostgreSQL."""
+    sessions = await load_sessions(con, scope, start, end)
+    ids = [s.session_id for s in sessions]
+    trained_by: dict[str, dict[str, int]] = {a: {} for a in ATTRIBUTES}
+    trained = 0
+    for r in await con.fetch(_TRAINED, ids):
+        flags = (r["g_sex"], r["g_org"], r["g_nat"], r["g_res"])
+        if all(flags):
+            trained = r["n"]
+            continue
+        for attribute, grouped in zip(ATTRIBUTES, flags, strict=True):
+            if not grouped:
+                trained_by[attribute][r[attribute]] = r["n"]
+    enrolments = dict(await con.fetchrow(_ENROLMENTS, ids))
+    outcomes = {r["outcome"]: r["n"] for r in await con.fetch(_OUTCOMES, ids)}
+    certificates = await con.fetchrow(_CERTIFICATES, ids)
+    trainers = await con.fetch(
+        """SELECT t.trainer_id, c.session_id FROM r_trainer t
+           LEFT JOIN r_certificate c USING (certificate_id)
+           WHERE NOT EXISTS (SELECT 1 FROM r_participant x
+                             WHERE x.participant_id = t.trainer_id AND NOT x.statistics)"""
+    )
+    certified = {t["trainer_id"] for t in trainers}
+    in_scope = set(ids)
+    led = cascade(sessions, certified)
+    satisfaction = await con.fetchrow(_SATISFACTION, ids)
+    knowledge = await con.fetchrow(_KNOWLEDGE, ids)
+    notifications = dict(await con.fetchrow(_NOTIFICATIONS, ids))
+
+    def mean(value: Any) -> float | None:
+        return float(value) if value is not None else None
+
+    return Counts(
+        sessions=sessions,
+        trained=trained,
+        trained_by={a: dict(sorted(v.items())) for a, v in trained_by.items()},
+        enrolments=enrolments,
+        outcomes=outcomes,
+        certificates_issued=certificates["issued"],
+        certificates_revoked=certificates["revoked"],
+        trainers_certified=len({t["trainer_id"] for t in trainers if t["session_id"] in in_scope}),
+        cascade_sessions=len(led),
+        cascade_participants=int(await con.fetchval(_CASCADE, led)) if led else 0,
+        respondents=satisfaction["respondents"],
+        agree={r: satisfaction[r] for r in RATINGS},
+        gain_people=knowledge["people"],
+        mean_pre=mean(knowledge["mean_pre"]),
+        mean_post=mean(knowledge["mean_post"]),
+        mean_gain=mean(knowledge["mean_gain"]),
+        distribution={n: knowledge[n] for n, _, _ in GAIN_BUCKETS},
         notifications=notifications,
     )
 
