@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import nats.errors
+import nats.js.errors
 
 
 class NotYetApplicable(Exception):
@@ -48,6 +50,17 @@ TRANSIENT_SQLSTATES = {
     "08001",
     "08004",
 }
+
+
+NATS_TRANSIENT = (
+    nats.errors.NoServersError,
+    nats.errors.ConnectionClosedError,
+    nats.errors.TimeoutError,
+    nats.errors.NoRespondersError,
+    nats.errors.StaleConnectionError,
+    nats.errors.OutboundBufferLimitError,
+    nats.js.errors.ServiceUnavailableError,
+)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -13,7 +13,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
@@ -26,6 +26,7 @@ from .broker import attach, jetstream_publisher, make_broker
 from .consumer import MessageProcessor, RetryPolicy
 from .db import create_pool, migrate, service_migrations
 from .deadletter import DeadLetters
+from .errors import is_transient
 from .http import make_http_app
 from .logs import configure_logging
 from .relay import OutboxRelay
@@ -35,6 +36,7 @@ from .tracing import configure_tracing
 from .units import Router
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -63,16 +65,13 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
-        self.pool = await create_pool(
-            s.database_url,
-            min_size=s.db_pool_min,
-            max_size=s.db_pool_max,
-            command_timeout=s.db_command_timeout,
+        # A service (re)started while PostgreSQL or NATS is down waits for them: a transient
+        # outage must not end the process. A wrong configuration still fails at once.
+        self.pool = await wait_for_dependency(
+            "PostgreSQL", s.startup_wait_seconds, self._connect_db
         )
-        async with self.pool.acquire() as con:
-            await migrate(con, service_migrations(self.name, self.definition.migrations))
         self.broker = make_broker(s.nats_url, f"cohort-{self.name}")
-        await self.broker.connect()
+        await wait_for_dependency("NATS", s.startup_wait_seconds, self.broker.connect)
         await self._verify_topology()
         publish = jetstream_publisher(self.broker)
         deadletters = DeadLetters(self.name, publish)
@@ -105,6 +104,22 @@ class Runtime:
         for job in self.definition.background:
             self._spawn(job(self))
         log.info("service started", consumers=list(self.definition.routers))
+
+    async def _connect_db(self) -> asyncpg.Pool:
+        s = self.settings
+        pool = await create_pool(
+            s.database_url,
+            min_size=s.db_pool_min,
+            max_size=s.db_pool_max,
+            command_timeout=s.db_command_timeout,
+        )
+        try:
+            async with pool.acquire() as con:
+                await migrate(con, service_migrations(self.name, self.definition.migrations))
+        except BaseException:
+            pool.terminate()
+            raise
+        return pool
 
     async def stop(self) -> None:
         """Finish in-flight messages, hand the rest back to NATS, then close."""
@@ -165,6 +180,23 @@ class Runtime:
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         self._tasks.append(asyncio.ensure_future(coro))
+
+
+async def wait_for_dependency(
+    what: str, limit_seconds: float, connect: Callable[[], Awaitable[T]]
+) -> T:
+    """Call `connect` until it succeeds, retrying transient errors for up to `limit_seconds`."""
+    deadline = asyncio.get_running_loop().time() + limit_seconds
+    delay = 0.2
+    while True:
+        try:
+            return await connect()
+        except Exception as exc:
+            if not is_transient(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+            log.warning(f"waiting for {what}", error=repr(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> None:

@@ -43,6 +43,11 @@ class ServiceSettings(BaseSettings):
         1.0, description="Outbox relay poll interval (NOTIFY wakes it earlier)."
     )
     relay_batch: int = Field(200, description="Outbox rows published per relay round.")
+    startup_wait_seconds: float = Field(
+        300.0,
+        description="How long a starting service waits for PostgreSQL and NATS to answer "
+        "before it gives up (transient errors only; bad credentials fail at once).",
+    )
     shutdown_grace_seconds: float = Field(
         20.0, description="Time to finish in-flight messages on SIGTERM."
     )

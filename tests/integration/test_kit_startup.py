@@ -50,3 +50,25 @@ async def test_health_readiness_and_metrics_are_served(js, nats_url, database_ur
             assert "cohort_messages_in_total" in metrics
     finally:
         await runtime.stop()
+
+
+async def test_a_service_started_before_postgresql_waits_for_it(js, nats_url, tmp_path):
+    import asyncio
+
+    from cohort_cli.embedded import EmbeddedPostgres, free_port
+
+    port = free_port()
+    settings = probe.settings(
+        nats_url, f"postgresql://postgres@127.0.0.1:{port}/postgres", startup_wait_seconds=60
+    )
+    runtime = Runtime(probe.definition(), settings)
+    starting = asyncio.ensure_future(runtime.start())
+    await asyncio.sleep(1.5)
+    assert not starting.done()  # still waiting, not crashed
+    server = await asyncio.to_thread(EmbeddedPostgres(tmp_path / "late", port, durable=False).start)
+    try:
+        await asyncio.wait_for(starting, 60)
+        assert (await runtime.readiness()) == {"nats": True, "postgres": True}
+    finally:
+        await runtime.stop()
+        await asyncio.to_thread(server.stop)

@@ -1,0 +1,63 @@
+"""Faults during a 10,000-event scenario leave the same final state as a fault-free run.
+
+`make faults`. Each service is SIGKILLed twice at random moments and restarted, NATS is
+restarted, PostgreSQL is stopped for 30 s; afterwards every output stream, every report
+and every e-mail equals the fault-free run: nothing lost, nothing doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from tests.faults.network import (
+    inject_faults,
+    new_stack,
+    publish_all,
+    read_state,
+    wait_settled,
+)
+from tests.scenario import generate
+
+pytestmark = pytest.mark.faults
+
+SESSIONS = int(os.environ.get("COHORT_FAULT_SESSIONS", "53"))  # 53 sessions ~ 10,300 events
+RATE = float(os.environ.get("COHORT_FAULT_RATE", "250"))
+
+
+async def run(tmp_path, name: str, faults: bool):
+    events = generate(SESSIONS)
+    stack = new_stack(tmp_path / name)
+    await stack.start()
+    try:
+        publishing = asyncio.ensure_future(publish_all(stack.nats_url, events, RATE))
+        done = []
+        if faults:
+            done = await inject_faults(stack, seed=5, duration=len(events) / RATE)
+        await publishing
+        await wait_settled(stack)
+        state = await read_state(stack)
+        state.faults = done
+        return state
+    finally:
+        await stack.stop()
+
+
+async def test_faults_change_nothing_in_the_final_state(tmp_path):
+    clean = await run(tmp_path, "clean", faults=False)
+    faulted = await run(tmp_path, "faulted", faults=True)
+    print("faults injected:", *faulted.faults, sep="\n  ")
+    assert len(faulted.faults) == 10
+    for stream, events in clean.events.items():
+        assert faulted.events[stream] == events, f"{stream} differs after faults"
+        assert all(n == 1 for n in events.values())
+    assert clean.events["DEADLETTER"] == {}
+    assert faulted.reports == clean.reports
+    assert set(faulted.message_ids) == set(clean.message_ids)
+    # The one documented window: a crash after the SMTP server accepted a message and before
+    # its delivery row was committed resends it with the same Message-ID (detectable).
+    resent = {mid: n for mid, n in faulted.message_ids.items() if n > 1}
+    print("e-mails resent with the same Message-ID:", resent)
+    assert sum(n - 1 for n in resent.values()) <= 2
