@@ -20,6 +20,7 @@ from cohort_kit import Invalid, NotYetApplicable, Router, Unit
 
 from . import domain, store
 from .domain import SessionFacts
+from .pagelinks import ISSUER
 
 log = structlog.get_logger(__name__)
 intake = Router()
@@ -320,6 +321,7 @@ async def _emit_confirmed(
     unit: Unit, row: asyncpg.Record | dict[str, str] | None, seat: int, *, promoted: bool
 ) -> None:
     assert row is not None
+    await _page_link(unit, row)
     await unit.emit(
         EnrolmentConfirmed(
             enrolment_id=row["enrolment_id"],
@@ -330,6 +332,19 @@ async def _emit_confirmed(
         ),
         subject_id=row["enrolment_id"],
         key=f"confirmed:{row['enrolment_id']}",
+    )
+
+
+async def _page_link(unit: Unit, row: asyncpg.Record | dict[str, str]) -> None:
+    """The participant page's link goes just before the confirmation (see `pagelinks`)."""
+    if not ISSUER.enabled:
+        return
+    session = await store.session(unit.con, row["session_id"])
+    await ISSUER.with_message(
+        unit,
+        row["participant_id"],
+        key=f"link:{row['enrolment_id']}",
+        last_day=session.end_date if session else None,
     )
 
 

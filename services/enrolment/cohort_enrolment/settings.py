@@ -13,3 +13,24 @@ from pydantic import Field
 
 class EnrolmentSettings(ServiceSettings):
     http_port: int = Field(18081, description="Port of the read API, health and metrics.")
+    public_base_url: str | None = Field(
+        None,
+        description="Public base URL of this service, where participants open their page "
+        "(`<url>/me?token=...`), e.g. https://cohort.example.org. Without it no page link "
+        "is made: none goes with confirmations or certificates, and re-requests send nothing.",
+    )
+    link_secret: str = Field(
+        "dev-link-secret-change-me",
+        description="HMAC-SHA256 key of participant page links (every replica the same; "
+        "changing it invalidates every link already sent).",
+    )
+    link_lifetime_seconds: float = Field(
+        30 * 86400.0,
+        description="How long a page link works: from when it is made, or for a confirmation "
+        "from the session's last day if that is later.",
+    )
+    link_request_interval_seconds: float = Field(
+        300.0,
+        description="At most one re-requested page link is e-mailed per participant within "
+        "this many seconds (the answer on screen is the same either way).",
+    )

@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 from cohort_contracts.attendance import AssessmentRecorded, AttendanceRecorded
+from cohort_contracts.certificates import CertificateIssued, CertificateRevoked
 from cohort_contracts.courses import CoursePublished
 from cohort_contracts.enrolments import EnrolmentRequested
 from cohort_contracts.participants import ParticipantRegistered
@@ -36,13 +37,14 @@ async def upsert_course(con: Con, c: CoursePublished, *, agency: str, at: dateti
     rule = c.completion_rule
     await con.execute(
         """INSERT INTO courses (course_id, agency, min_attendance_ratio, pass_mark,
-                                evaluation_required, modules, published_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                evaluation_required, modules, published_at, title, materials)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (course_id) DO UPDATE SET
              min_attendance_ratio = EXCLUDED.min_attendance_ratio,
              pass_mark = EXCLUDED.pass_mark,
              evaluation_required = EXCLUDED.evaluation_required,
-             modules = EXCLUDED.modules, published_at = EXCLUDED.published_at
+             modules = EXCLUDED.modules, published_at = EXCLUDED.published_at,
+             title = EXCLUDED.title, materials = EXCLUDED.materials
            WHERE courses.published_at <= EXCLUDED.published_at""",
         c.course_id,
         agency,
@@ -51,6 +53,8 @@ async def upsert_course(con: Con, c: CoursePublished, *, agency: str, at: dateti
         rule.evaluation_required,
         [m.code for m in c.modules],
         at,
+        dict(c.title),
+        [m.model_dump(mode="json") for m in c.materials],
     )
 
 
@@ -66,8 +70,9 @@ async def insert_session(con: Con, s: SessionScheduled, *, agency: str) -> bool:
     """Record a new session; False when it was already known."""
     done = await con.fetchval(
         """INSERT INTO sessions (session_id, agency, course_id, start_date, end_date, capacity,
-                                 waitlist_capacity, nomination_quotas, enrolment_closes_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                 waitlist_capacity, nomination_quotas, enrolment_closes_at,
+                                 country, city, venue, timezone, mode, languages)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
            ON CONFLICT (session_id) DO NOTHING RETURNING true""",
         s.session_id,
         agency,
@@ -78,6 +83,12 @@ async def insert_session(con: Con, s: SessionScheduled, *, agency: str) -> bool:
         s.waitlist_capacity,
         s.nomination_quotas,
         s.enrolment_closes_at,
+        s.country,
+        s.city,
+        s.venue,
+        s.timezone,
+        s.mode,
+        list(s.languages),
     )
     return bool(done)
 
@@ -91,6 +102,13 @@ async def update_session(con: Con, session_id: str, changes: dict[str, Any]) -> 
         "waitlist_capacity",
         "nomination_quotas",
         "enrolment_closes_at",
+        # shown on the participant page
+        "country",
+        "city",
+        "venue",
+        "timezone",
+        "mode",
+        "languages",
     }
     fields = {k: v for k, v in changes.items() if k in allowed and v is not None}
     if not fields:
@@ -145,15 +163,22 @@ async def upsert_participant(
     con: Con, p: ParticipantRegistered, *, agency: str, at: datetime
 ) -> None:
     await con.execute(
-        """INSERT INTO participants (participant_id, agency, organisation, registered_at)
-           VALUES ($1, $2, $3, $4)
+        """INSERT INTO participants (participant_id, agency, organisation, registered_at,
+                                     given_name, family_name, email, preferred_language)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (participant_id) DO UPDATE SET
-             organisation = EXCLUDED.organisation, registered_at = EXCLUDED.registered_at
+             organisation = EXCLUDED.organisation, registered_at = EXCLUDED.registered_at,
+             given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name,
+             email = EXCLUDED.email, preferred_language = EXCLUDED.preferred_language
            WHERE participants.registered_at <= EXCLUDED.registered_at""",
         p.participant_id,
         agency,
         p.organisation.name,
         at,
+        p.given_name,
+        p.family_name,
+        p.email,
+        p.preferred_language,
     )
 
 
@@ -426,3 +451,105 @@ async def outcome_counts(con: Con, session_id: str) -> dict[str, int]:
         session_id,
     )
     return {r["outcome"]: r["n"] for r in rows}
+
+
+# --- the participant page -----------------------------------------------------------------
+
+
+async def record_certificate(con: Con, c: CertificateIssued, *, agency: str) -> None:
+    """Keep what the page links to; a re-delivered or re-published issue changes nothing."""
+    await con.execute(
+        """INSERT INTO certificates (certificate_id, agency, participant_id, enrolment_id,
+                                     session_id, course_id, kind, verification_code,
+                                     credential_url, pdf_url, issued_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (certificate_id) DO NOTHING""",
+        c.certificate_id,
+        agency,
+        c.participant_id,
+        c.enrolment_id,
+        c.session_id,
+        c.course_id,
+        c.kind,
+        c.verification_code,
+        c.credential_url,
+        c.pdf_url,
+        c.issued_at,
+    )
+
+
+async def record_revocation(con: Con, r: CertificateRevoked, at: datetime) -> None:
+    await con.execute(
+        """INSERT INTO certificate_revocations (certificate_id, reason, revoked_at)
+           VALUES ($1, $2, $3) ON CONFLICT (certificate_id) DO NOTHING""",
+        r.certificate_id,
+        r.reason,
+        at,
+    )
+
+
+async def profile(con: Con, participant_id: str) -> asyncpg.Record | None:
+    return await con.fetchrow(  # type: ignore[no-any-return]
+        """SELECT participant_id, agency, given_name, family_name, preferred_language
+           FROM participants WHERE participant_id = $1""",
+        participant_id,
+    )
+
+
+async def participants_by_email(con: Con, email: str) -> list[asyncpg.Record]:
+    """Everyone registered with this address (one person may be registered by two agencies)."""
+    return await con.fetch(  # type: ignore[no-any-return]
+        """SELECT participant_id, agency FROM participants
+           WHERE lower(email) = lower($1) ORDER BY participant_id""",
+        email,
+    )
+
+
+async def claim_link_request(con: Con, participant_id: str, now: datetime, every: float) -> bool:
+    """True when no link was e-mailed on request in the last `every` seconds (and note it)."""
+    return bool(
+        await con.fetchval(
+            """INSERT INTO link_requests (participant_id, requested_at) VALUES ($1, $2)
+               ON CONFLICT (participant_id) DO UPDATE SET requested_at = EXCLUDED.requested_at
+               WHERE link_requests.requested_at
+                     <= EXCLUDED.requested_at - make_interval(secs => $3)
+               RETURNING true""",
+            participant_id,
+            now,
+            every,
+        )
+    )
+
+
+async def page_sessions(con: Con, participant_id: str) -> list[asyncpg.Record]:
+    """The participant's enrolments with their session, course, position and outcome."""
+    return await con.fetch(  # type: ignore[no-any-return]
+        """SELECT e.enrolment_id, e.status, e.seat, e.reason, c.outcome,
+                  s.session_id, s.status AS session_status, s.start_date, s.end_date,
+                  s.country, s.city, s.venue, s.timezone, s.mode, s.languages,
+                  co.title, co.materials,
+                  CASE WHEN e.status = 'waitlisted' THEN
+                    (SELECT count(*) FROM enrolments w WHERE w.session_id = e.session_id
+                       AND w.status = 'waitlisted'
+                       AND (w.queue_key, w.enrolment_id) <= (e.queue_key, e.enrolment_id)) END
+                    AS position
+           FROM enrolments e
+           JOIN sessions s USING (session_id)
+           LEFT JOIN courses co ON co.course_id = s.course_id
+           LEFT JOIN completions c USING (enrolment_id)
+           WHERE e.participant_id = $1
+           ORDER BY s.start_date DESC, e.requested_at DESC, e.enrolment_id""",
+        participant_id,
+    )
+
+
+async def page_certificates(con: Con, participant_id: str) -> list[asyncpg.Record]:
+    return await con.fetch(  # type: ignore[no-any-return]
+        """SELECT c.*, co.title, r.revoked_at
+           FROM certificates c
+           LEFT JOIN courses co USING (course_id)
+           LEFT JOIN certificate_revocations r USING (certificate_id)
+           WHERE c.participant_id = $1
+           ORDER BY c.issued_at DESC, c.certificate_id""",
+        participant_id,
+    )
