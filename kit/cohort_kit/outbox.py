@@ -29,15 +29,18 @@ async def enqueue(
     headers: dict[str, Any] | None = None,
 ) -> None:
     """Add one event to the outbox inside the caller's transaction."""
+    # One round trip: the row, and a NOTIFY that only wakes the relay (the table is the
+    # source of truth; the notification is delivered at commit, or not at all).
     await con.execute(
-        """INSERT INTO outbox (event_id, subject, stream, body, headers)
-           VALUES ($1, $2, $3, $4, $5::text::jsonb)
-           ON CONFLICT (event_id) DO NOTHING""",
+        """WITH added AS (
+               INSERT INTO outbox (event_id, subject, stream, body, headers)
+               VALUES ($1, $2, $3, $4, $5::text::jsonb)
+               ON CONFLICT (event_id) DO NOTHING)
+           SELECT pg_notify($6, '')""",
         event.id,
         subject,
         stream,
         encode(event),
         json.dumps({**current_trace_headers(), **(headers or {})}),
+        NOTIFY_CHANNEL,
     )
-    # Only a wake-up for the relay; the table is the source of truth.
-    await con.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)

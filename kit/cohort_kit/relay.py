@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -52,6 +53,7 @@ class OutboxRelay:
         self._stopping = False
         # Test seam: runs after a PubAck and before the row is marked (fault injection).
         self._after_publish = after_publish
+        self._lag_observed_at = 0.0
 
     async def drain_once(self) -> int:
         """Publish one batch; return how many rows were published."""
@@ -59,18 +61,28 @@ class OutboxRelay:
             if not await con.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
                 return 0
             rows = await con.fetch(CLAIM, self._batch)
+            published: list[int] = []
+            failure: Exception | None = None
             for row in rows:
                 headers = {**json.loads(row["headers"]), "Nats-Msg-Id": row["event_id"]}
-                await self._publish(row["subject"], row["body"], headers, row["stream"])
+                try:
+                    await self._publish(row["subject"], row["body"], headers, row["stream"])
+                except Exception as exc:  # keep what was acknowledged; the rest waits
+                    failure = exc
+                    break
                 if self._after_publish is not None:
                     await self._after_publish(row["event_id"])
-                await con.execute(
-                    "UPDATE outbox SET published_at = now(), attempts = attempts + 1 "
-                    "WHERE seq = $1",
-                    row["seq"],
-                )
-        OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
-        return len(rows)
+                published.append(row["seq"])
+            # Marked only after their PubAcks, in one statement.
+            await con.execute(
+                "UPDATE outbox SET published_at = now(), attempts = attempts + 1 "
+                "WHERE seq = any($1::bigint[])",
+                published,
+            )
+        OUTBOX_PUBLISHED.labels(self._service).inc(len(published))
+        if failure is not None:
+            raise failure
+        return len(published)
 
     async def drain(self) -> int:
         total = 0
@@ -88,7 +100,8 @@ class OutboxRelay:
             while not self._stopping:
                 try:
                     await self.drain()
-                    await self._observe_lag()
+                    if time.monotonic() - self._lag_observed_at >= 1.0:
+                        await self._observe_lag()
                 except Exception as exc:  # the relay must outlive outages
                     level = "warning" if is_transient(exc) else "error"
                     getattr(log, level)("outbox relay round failed", error=repr(exc))
@@ -124,6 +137,7 @@ class OutboxRelay:
             return None
 
     async def _observe_lag(self) -> None:
+        self._lag_observed_at = time.monotonic()
         async with self._pool.acquire() as con:
             row = await con.fetchrow(
                 "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) "
