@@ -1,0 +1,1 @@
+"""The participant page: signed links, sessions, materials, certificates, re-requests."""
