@@ -7,6 +7,7 @@ from pydantic import Field
 
 
 class CertificationSettings(ServiceSettings):
+    http_port: int = Field(18081, description="Port of the credential, verification and PDF API.")
     public_base_url: str = Field(
         "https://cohort.example.org",
         description="Public base URL: credential ids, issuer ids, verification links.",

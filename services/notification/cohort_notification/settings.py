@@ -7,7 +7,7 @@ from pydantic import Field
 
 
 class NotificationSettings(ServiceSettings):
-    http_port: int = Field(18083, description="Port of the health/metrics/API server (0 = none).")
+    http_port: int = Field(18082, description="Port of the health/metrics/API server (0 = none).")
 
     smtp_host: str = Field("127.0.0.1", description="SMTP server host.")
     smtp_port: int = Field(1025, description="SMTP server port.")

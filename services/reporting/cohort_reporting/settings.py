@@ -7,7 +7,7 @@ from pydantic import Field
 
 
 class ReportingSettings(ServiceSettings):
-    http_port: int = Field(18084, description="Port of the reports API and dashboard.")
+    http_port: int = Field(18083, description="Port of the reports API and dashboard.")
     database_url: str = Field(
         "postgresql://postgres@127.0.0.1:15432/reporting",
         description="PostgreSQL DSN of the reporting database.",
