@@ -452,7 +452,11 @@ async def test_reminders_fire_at_their_time_and_a_reschedule_moves_them(
 
 
 async def test_an_organiser_gets_one_digest_of_the_days_changes(js, nats_url, database_url, smtp):
-    svc = Service(settings(nats_url, database_url, smtp.port, digest_include_today=True))
+    svc = Service(
+        settings(
+            nats_url, database_url, smtp.port, digest_include_today=True, digest_quiet_seconds=1
+        )
+    )
     await svc.start()
     try:
         await publish(js, course())

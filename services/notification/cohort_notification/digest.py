@@ -21,11 +21,22 @@ _DIGEST = uuid.UUID("8d7d3c1e-2a7b-4e51-9b0a-0f5d9e0c7a11")
 
 
 async def make_digests(pool: asyncpg.Pool, n: Notifier) -> int:
-    """Turn the pending items of finished days (or today too, if so set) into deliveries."""
+    """Turn the pending items of finished days (or today too, if so set) into deliveries.
+
+    A day must be over by the wall clock, and also by event time: while items keep coming,
+    only days before the latest day seen in the events are digested, so a history replayed
+    years later groups exactly the same items into the same digests as the first run. Once
+    no item has come for `digest_quiet_seconds`, the remaining finished days go out too.
+    """
     today = n.clock().date()
     until = today if n.settings.digest_include_today else today - timedelta(days=1)
     made = 0
     async with pool.acquire() as con, con.transaction():
+        progress = await store.digest_progress(con)
+        if progress["latest_day"] is None:
+            return 0
+        if float(progress["idle_seconds"]) < n.settings.digest_quiet_seconds:
+            until = min(until, progress["latest_day"] - timedelta(days=1))
         items = await store.claim_digest_items(con, until)
         groups: dict[tuple[str, Any], list[Any]] = defaultdict(list)
         for item in items:

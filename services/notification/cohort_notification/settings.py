@@ -63,6 +63,11 @@ class NotificationSettings(ServiceSettings):
         "09:00", description="Local time (session's zone) a session day starts, HH:MM."
     )
     digest_poll_seconds: float = Field(60.0, description="How often daily digests are made.")
+    digest_quiet_seconds: float = Field(
+        300.0,
+        description="Days still open by event time are digested once no new item has come "
+        "for this long (so a replayed history digests the same items together).",
+    )
     digest_include_today: bool = Field(
         False, description="Also digest the current day (tests, demos); normally yesterday back."
     )

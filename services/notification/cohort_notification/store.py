@@ -315,6 +315,15 @@ async def claim_digest_items(con: Con, until: date) -> list[asyncpg.Record]:
     )
 
 
+async def digest_progress(con: Con) -> asyncpg.Record:
+    """The latest day any item is about, and how long ago the last item was recorded."""
+    return await con.fetchrow(
+        """SELECT max(day) AS latest_day,
+                  extract(epoch FROM now() - max(added_at)) AS idle_seconds
+           FROM digest_items"""
+    )
+
+
 async def mark_digested(con: Con, item_ids: list[str]) -> None:
     await con.execute(
         "UPDATE digest_items SET digested = true WHERE item_id = any($1::text[])", item_ids
