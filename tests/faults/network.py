@@ -77,24 +77,30 @@ async def inject_faults(stack: Stack, seed: int, duration: float) -> list[str]:
     plan.sort()
     done: list[str] = []
     started = time.monotonic()
-    for at, kind, service in plan:
-        await asyncio.sleep(max(0.0, started + at - time.monotonic()))
+
+    def note(text: str) -> None:
+        done.append(f"{time.monotonic() - started:.1f}s {text}")
+        print(f"faults | {done[-1]}", flush=True)
+
+    async def act(at: float, kind: str, service: str) -> None:
+        # Each fault runs on its own clock, so kills also land while PostgreSQL is down.
+        await asyncio.sleep(at)
         if kind == "kill":
             await stack.kill_service(service)
             await asyncio.sleep(rng.uniform(0.2, 2.0))
             await stack.restart_service(service)
-            done.append(f"{time.monotonic() - started:.1f}s SIGKILL {service}, restarted")
-            print(f"faults | {done[-1]}", flush=True)
+            note(f"SIGKILL {service}, restarted")
         elif kind == "nats":
             await stack.restart_nats()
-            done.append(f"{time.monotonic() - started:.1f}s NATS restarted")
-            print(f"faults | {done[-1]}", flush=True)
+            note("NATS restarted")
         else:
             await stack.stop_postgres()
+            note("PostgreSQL stopped")
             await asyncio.sleep(30)
             await stack.start_postgres()
-            done.append(f"{time.monotonic() - started:.1f}s PostgreSQL stopped for 30 s")
-            print(f"faults | {done[-1]}", flush=True)
+            note("PostgreSQL back after 30 s")
+
+    await asyncio.gather(*(act(*step) for step in plan))
     return done
 
 

@@ -12,7 +12,7 @@ from pydantic import Field
 
 
 class EnrolmentSettings(ServiceSettings):
-    http_port: int = Field(18081, description="Port of the read API, health and metrics.")
+    http_port: int = Field(18080, description="Port of the read API, health and metrics.")
     public_base_url: str | None = Field(
         None,
         description="Public base URL of this service, where participants open their page "
