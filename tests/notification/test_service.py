@@ -83,6 +83,7 @@ SUBJECTS = {
     "enrolment.rejected.v1": "enrolment.rejected",
     "enrolment.cancelled.v1": "enrolment.cancelled",
     "certificate.issued.v1": "certification.issued",
+    "participant.link_requested.v1": "enrolment.link_requested",
 }
 
 
@@ -472,6 +473,152 @@ async def test_an_organiser_gets_one_digest_of_the_days_changes(js, nats_url, da
         await svc.stop()
 
 
+def link_event(pid: str, link: str, *, cause: str | None = None, days: int = 30):
+    """`participant.link_requested.v1` as enrolment puts it on ENROLMENT."""
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+    event = decision(
+        "participant.link_requested.v1",
+        {"participant_id": pid, "link": link, "expires_at": expires.isoformat()},
+    )
+    event["subject"] = pid
+    if cause is not None:
+        event["causationid"] = cause
+    return event
+
+
+def certificate(cert_id: str, pid: str, eid: str) -> dict[str, Any]:
+    return decision(
+        "certificate.issued.v1",
+        {
+            "certificate_id": cert_id,
+            "verification_code": "K7Q4-9MZD",
+            "enrolment_id": eid,
+            "participant_id": pid,
+            "course_id": "iom:emm2",
+            "session_id": "iom:s-1",
+            "kind": "completion",
+            "qualification": None,
+            "issued_at": "2023-06-09T16:00:00+03:00",
+            "credential_url": f"https://cohort.example.org/credentials/{cert_id}",
+            "pdf_url": "http://127.0.0.1:1/unreachable.pdf",
+        },
+    )
+
+
+def page(n: int) -> str:
+    return f"https://cohort.example.org/me?token=v1.cDEK.{1900000000 + n}.mac{n}"
+
+
+async def page_links(database_url: str) -> list[asyncpg.Record]:
+    con = await asyncpg.connect(database_url)
+    try:
+        return await con.fetch("SELECT * FROM page_links ORDER BY event_id")
+    finally:
+        await con.close()
+
+
+async def test_a_requested_page_link_is_emailed_once_in_the_participants_language(
+    js, service, smtp, database_url
+):
+    # Arabic and refused contact: the link is sent anyway, the person asked for it.
+    no_contact = {"contact": False, "statistics": True}
+    await publish(
+        js, factories.participant("iom:p-ar", preferred_language="ar", consent=no_contact)
+    )
+    await publish(js, factories.participant("iom:p-fr", preferred_language="fr"))
+    asked = link_event("iom:p-ar", page(1))
+    await publish(js, asked)
+    for _ in range(2):  # the same event again, past the duplicate window
+        await publish_raw(js, "enrolment.link_requested", json.dumps(asked).encode())
+    await publish(js, link_event("iom:p-fr", page(2)))
+    await publish(js, link_event("iom:p-fr", page(3), cause="some-confirmation-cause"))
+    await publish(js, link_event("iom:p-ghost", page(4)))  # never registered here
+
+    await eventually(lambda: _n(smtp, 2))
+    await eventually(lambda: _consumed(js, "notification-enrolment", 6))
+    await eventually(lambda: _page_link_rows(database_url, 4))  # the unknown one: kept, not sent
+    by = {m["To"]: m for m in smtp.messages}
+    assert len(smtp.messages) == 2 and set(by) == {"iom.p-ar@example.org", "iom.p-fr@example.org"}
+    ar, fr = by["iom.p-ar@example.org"], by["iom.p-fr@example.org"]
+    assert ar["Subject"].strip() == "صفحتك الشخصية" and ar["Content-Language"] == "ar"
+    plain, html = texts(ar)
+    assert f"صفحتك الشخصية: {page(1)} (صالح حتى" in plain
+    assert 'dir="rtl"' in html and f'href="{page(1)}"' in html
+    assert fr["Subject"].strip() == "Votre page personnelle"
+    assert f"Votre page personnelle : {page(2)} (valable jusqu'au" in texts(fr)[0]
+    assert page(3) not in texts(fr)[0]  # a link with a cause goes with another message
+    assert list(ar.iter_attachments()) == [] and list(fr.iter_attachments()) == []
+    rows = await deliveries(database_url)
+    assert [(r["template"], r["session_id"]) for r in rows] == [("page_link", None)] * 2
+    stored = {r["link"]: r["cause"] for r in await page_links(database_url)}
+    assert stored == {
+        page(1): None,
+        page(2): None,
+        page(3): "some-confirmation-cause",
+        page(4): None,
+    }
+
+
+async def test_confirmations_and_certificate_notices_carry_the_page_link(
+    js, nats_url, database_url, smtp
+):
+    # A window long enough to see the certificate notice wait for its link.
+    svc = Service(settings(nats_url, database_url, smtp.port, retry_window_seconds=5.0))
+    await svc.start()
+    try:
+        await publish(js, course())
+        await publish(js, session())
+        await publish(js, session("iom:s-2"))
+        await publish(js, factories.participant("iom:p-1", preferred_language="en"))
+        await publish(js, factories.participant("iom:p-2", preferred_language="fr"))
+        # As enrolment does it: the link, then the confirmation, with the same causationid.
+        first = confirmed("iom:e-1", "iom:p-1", 1)
+        first["causationid"] = "request-1"
+        await publish(js, link_event("iom:p-1", page(1), cause="request-1", days=40))
+        await publish(js, first)
+        await publish(js, confirmed("iom:e-2", "iom:p-2", 2))  # no link ever made for p-2
+        await eventually(lambda: _n(smtp, 2))
+        one = texts(smtp.to("iom.p-1@example.org")[0])
+        assert f"Your trainings, materials and certificates: {page(1)}" in one[0]
+        assert (
+            f'<p><a href="{page(1)}">Your trainings, materials and certificates</a></p>' in one[1]
+        )
+        two = texts(smtp.to("iom.p-2@example.org")[0])
+        assert "cohort.example.org/me" not in two[0] + two[1]
+        assert "Vos formations, supports et certificats" not in two[0]
+
+        # The certificate comes first (CERTIFICATION); its link later (ENROLMENT): it waits.
+        cert = certificate("iom:cert-1", "iom:p-1", "iom:e-1")
+        await publish(js, cert)
+        await _sleep(0.5)
+        assert len(smtp.messages) == 2
+        await publish(js, link_event("iom:p-1", page(2), cause=cert["id"], days=60))
+        # p-2 never had a link (no public base URL, say): sent at once, without waiting.
+        await publish(js, certificate("iom:cert-2", "iom:p-2", "iom:e-2"))
+        await eventually(lambda: _n(smtp, 4), timeout=4.5)
+        notice = texts(_subject_of(smtp, "iom.p-1@example.org", "Your certificate"))
+        assert f"Your page: {page(2)}" in notice[0] and f'href="{page(2)}"' in notice[1]
+        other = texts(_subject_of(smtp, "iom.p-2@example.org", "Votre certificat"))
+        assert "Votre page" not in other[0] and "cohort.example.org/me" not in other[0]
+
+        # A promotion with no link of its own: the participant's longest-valid link.
+        await publish(js, confirmed("iom:e-3", "iom:p-1", 1, sid="iom:s-2", promoted=True))
+        await eventually(lambda: _n(smtp, 5))
+        promoted = texts(_subject_of(smtp, "iom.p-1@example.org", "A place has become free"))
+        assert f"Your trainings, materials and certificates: {page(2)}" in promoted[0]
+
+        # Everything again: nothing is sent twice.
+        for event in (first, cert):
+            subject = SUBJECTS[event["type"]]
+            await publish_raw(js, subject, json.dumps(event).encode())
+        await eventually(lambda: _consumed(js, "notification-enrolment", 6))
+        await eventually(lambda: _consumed_of(js, "CERTIFICATION", "notification-certificates", 3))
+        await _sleep(0.3)
+        assert len(smtp.messages) == 5 and len(await deliveries(database_url)) == 5
+    finally:
+        await svc.stop()
+
+
 # --- helpers ---------------------------------------------------------------------------
 
 
@@ -523,3 +670,18 @@ async def _consumed(js, durable: str, n: int) -> bool:
 async def _all_status(database_url: str, status: str) -> bool:
     rows = await deliveries(database_url)
     return bool(rows) and all(r["status"] == status for r in rows)
+
+
+async def _consumed_of(js, stream: str, durable: str, n: int) -> bool:
+    info = await js.consumer_info(stream, durable)
+    return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq >= n
+
+
+async def _page_link_rows(database_url: str, n: int) -> bool:
+    return len(await page_links(database_url)) >= n
+
+
+def _subject_of(sink: SmtpSink, address: str, prefix: str) -> Any:
+    found = [m for m in sink.to(address) if m["Subject"].strip().startswith(prefix)]
+    assert len(found) == 1, [m["Subject"] for m in sink.to(address)]
+    return found[0]

@@ -38,6 +38,8 @@ CONTEXT = {
     },
     "day": date(2023, 6, 5),
     "groups": [{"title": "EMM", "city": "Moroni", "items": [{"kind": "confirmed", "who": "A B"}]}],
+    "page_link": "https://cohort.example.org/me?token=v1.aW9tOnAtMQ.1688889600.mac",
+    "expires_at": datetime(2023, 7, 9, 8, 0, tzinfo=UTC),
 }
 
 
@@ -86,11 +88,51 @@ def test_language_falls_back_from_recipient_to_session_to_english() -> None:
     assert domain.choose_language(None, None) == "en"
 
 
-def test_only_the_certificate_notice_ignores_a_refused_contact() -> None:
+def test_only_the_certificate_notice_and_a_requested_link_ignore_a_refused_contact() -> None:
     assert domain.may_contact("certificate_issued", False)
+    assert domain.may_contact("page_link", False)  # the person asked for it
     assert not any(
-        domain.may_contact(t, False) for t in domain.TEMPLATES if t != "certificate_issued"
+        domain.may_contact(t, False)
+        for t in domain.TEMPLATES
+        if t not in ("certificate_issued", "page_link")
     )
+
+
+LABELS = {
+    "enrolment_confirmed": {
+        "en": "Your trainings, materials and certificates: ",
+        "fr": "Vos formations, supports et certificats : ",
+        "ar": "دوراتك التدريبية وموادها وشهاداتك: ",
+    },
+    "certificate_issued": {"en": "Your page: ", "fr": "Votre page : ", "ar": "صفحتك: "},
+}
+LABELS["enrolment_promoted"] = LABELS["enrolment_confirmed"]
+
+
+@pytest.mark.parametrize("lang", domain.LANGUAGES)
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_the_page_link_is_in_a_message_only_when_there_is_one(name: str, lang: str) -> None:
+    link = CONTEXT["page_link"]
+    out = render(name, lang, CONTEXT)
+    line = LABELS[name][lang] + link
+    assert line in out.text.splitlines()
+    # After the session block, as a link of its own in the HTML part.
+    assert out.text.index(line) > out.text.index(SESSION["city"])
+    assert f'<p><a href="{link}">' in out.html
+    without = render(name, lang, {**CONTEXT, "page_link": None})
+    assert link not in without.text and link not in without.html
+    assert LABELS[name][lang].strip() not in without.text
+
+
+def test_a_requested_link_says_until_when_it_works_in_the_recipients_language() -> None:
+    link = CONTEXT["page_link"]
+    en = render("page_link", "en", CONTEXT)
+    fr = render("page_link", "fr", CONTEXT)
+    ar = render("page_link", "ar", CONTEXT)
+    assert f"Your personal page: {link} (valid until July 9, 2023" in en.text
+    assert f"Votre page personnelle : {link} (valable jusqu'au 9 juillet 2023" in fr.text
+    assert link in ar.text and "يوليو 2023" in ar.text
+    assert 'dir="rtl"' in ar.html and f'href="{link}"' in ar.html
 
 
 def test_reminders_whose_moment_has_passed_are_not_scheduled() -> None:

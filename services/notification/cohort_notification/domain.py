@@ -25,9 +25,13 @@ TEMPLATES = (
     "certificate_issued",
     "evaluation_request",
     "organiser_digest",
+    "page_link",
 )
-# A participant who refused contact still gets these.
-ALWAYS_SENT = frozenset({"certificate_issued"})
+# Messages about no particular session.
+SESSIONLESS = frozenset({"page_link"})
+# A participant who refused contact still gets these: the certificate notice, and the page
+# link they asked for themselves (sent only on their own request, to their own address).
+ALWAYS_SENT = frozenset({"certificate_issued", "page_link"})
 
 
 class DeliveryError(Exception):

@@ -119,10 +119,33 @@ def make_routers(n: Notifier) -> dict[str, Router]:
         session, person = known
         template = "enrolment_promoted" if p.promoted_from_waitlist else "enrolment_confirmed"
         cause = unit.event.envelope
-        await n.notify(unit.con, cause, template, person, session, {"seat": p.seat}, calendar=True)
+        # The link enrolment made for this confirmation came just before it on ENROLMENT,
+        # with the same causationid; otherwise the participant's latest valid one, if any.
+        link = await n.page_link(unit.con, cause.causationid, p.participant_id)
+        extra = {"seat": p.seat, "page_link": link}
+        await n.notify(unit.con, cause, template, person, session, extra, calendar=True)
         await n.schedule_reminders(unit.con, cause, session, p.participant_id)
         kind = "promoted" if p.promoted_from_waitlist else "confirmed"
         await n.digest(unit.con, cause, session, kind, _who(person))
+
+    @enrolment.on("participant.link_requested.v1")
+    async def link_requested(unit: Unit) -> None:
+        """Keep every link; e-mail the ones the participant asked for (no causationid)."""
+        p, con, event = unit.payload, unit.con, unit.event.envelope
+        await store.add_page_link(
+            con, event.id, p.participant_id, str(p.link), p.expires_at, event.causationid
+        )
+        if event.causationid is not None:
+            return  # made for a confirmation or a certificate notice: goes with it
+        person = await store.participant(con, p.participant_id)
+        if not await _need(unit, person, "unknown_participant"):
+            return  # kept, not e-mailed: nobody to send it to (see README)
+        if p.expires_at <= n.clock():
+            log.warning("page link already expired; not sent", event_id=event.id)
+            return
+        extra = {"page_link": str(p.link), "expires_at": p.expires_at}
+        # Sent even when consent.contact is false: the person asked for it (domain.ALWAYS_SENT).
+        await n.notify(con, event, "page_link", person, None, extra, email_only=True)
 
     @enrolment.on("enrolment.waitlisted.v1")
     async def waitlisted(unit: Unit) -> None:
@@ -182,6 +205,7 @@ def make_routers(n: Notifier) -> dict[str, Router]:
             "pdf_url": p.pdf_url,
             "kind": p.kind,
         }
+        link = await certificate_link(unit, p.participant_id)
         pdf = {"filename": "certificate.pdf", "content_type": "application/pdf", "url": p.pdf_url}
         await n.notify(
             con,
@@ -189,9 +213,25 @@ def make_routers(n: Notifier) -> dict[str, Router]:
             "certificate_issued",
             person,
             session,
-            {"cert": cert},
+            {"cert": cert, "page_link": link},
             attachments=[pdf],
         )
+
+    async def certificate_link(unit: Unit, participant_id: str) -> str | None:
+        """The link enrolment makes for this certificate (causationid = its id).
+
+        It comes on ENROLMENT, after enrolment has read the certificate from CERTIFICATION,
+        so it may not be here yet: wait for it (retry window) only when this participant has
+        had links before; without COHORT_PUBLIC_BASE_URL no link ever comes, and waiting would
+        delay every certificate notice by a whole window. Then the latest valid link, or none.
+        """
+        con, cause = unit.con, unit.event.envelope.id
+        row = await store.page_link_for(con, cause, participant_id)
+        if row is not None:
+            return str(row["link"])
+        if not unit.final and await store.has_page_links(con, participant_id):
+            raise NotYetApplicable("page_link_not_yet")
+        return await n.page_link(con, None, participant_id)
 
     return {
         "notification-intake": intake,

@@ -17,6 +17,7 @@ from cohort_kit.outbox import derived_event_id, enqueue
 
 from . import store
 from .domain import (
+    SESSIONLESS,
     choose_language,
     delivery_id,
     may_contact,
@@ -53,39 +54,47 @@ class Notifier:
         *,
         calendar: bool = False,
         attachments: list[dict[str, str]] | None = None,
+        email_only: bool = False,
     ) -> int:
-        """Queue `template` for one participant; return how many deliveries were added."""
-        if participant is None or session is None:
+        """Queue `template` for one participant; return how many deliveries were added.
+
+        `session` is None only for messages about no session (`page_link`); `email_only`
+        keeps a message off SMS and the agency webhook (a personal link asked for by e-mail).
+        """
+        if participant is None or (session is None and template not in SESSIONLESS):
             return 0
         if not may_contact(template, participant["consent_contact"]):
             log.info("no contact consent; not sent", template=template)
             return 0
-        lang = choose_language(participant["preferred_language"], session["languages"])
-        course = await store.course(con, session["course_id"])
-        s = session_context(session, course, lang)
+        languages = session["languages"] if session is not None else None
+        lang = choose_language(participant["preferred_language"], languages)
         name = f"{participant['given_name']} {participant['family_name']}"
-        starts_at = session_start(
-            session["start_date"], session["timezone"], self.settings.session_start_time
-        )
-        rendered = compose(
-            template, lang, {"name": name, "s": s, "starts_at": starts_at, **(extra or {})}
-        )
+        context: dict[str, Any] = {"name": name, "page_link": None}
+        if session is not None:
+            course = await store.course(con, session["course_id"])
+            s = session_context(session, course, lang)
+            context["s"] = s
+            context["starts_at"] = session_start(
+                session["start_date"], session["timezone"], self.settings.session_start_time
+            )
+        rendered = compose(template, lang, {**context, **(extra or {})})
         files = list(attachments or [])
         pid = participant["participant_id"]
-        if calendar:
+        if calendar and session is not None:
             files.append(
                 ics_attachment(
                     session, s, self.settings.session_start_time, f"{session['session_id']}/{pid}"
                 )
             )
+        agency = session["agency"] if session is not None else participant["agency"]
         base = {
             "cause_id": cause.id,
             "recipient": pid,
             "template": template,
             "language": lang,
-            "agency": session["agency"],
+            "agency": agency,
             "correlationid": cause.correlationid or cause.id,
-            "session_id": session["session_id"],
+            "session_id": session["session_id"] if session is not None else None,
             "participant_id": pid,
             "subject": rendered.subject,
         }
@@ -100,7 +109,8 @@ class Notifier:
             }
         ]
         if (
-            participant["phone"]
+            not email_only
+            and participant["phone"]
             and self.settings.sms_gateway_url
             and template in self.settings.sms_templates
         ):
@@ -112,7 +122,7 @@ class Notifier:
                     "body_text": rendered.subject,
                 }
             )
-        hook = self.settings.webhook_urls.get(session["agency"])
+        hook = None if email_only else self.settings.webhook_urls.get(agency)
         if hook:
             rows.append({**base, "channel": "webhook", "address": hook, "body_text": rendered.text})
         added = 0
@@ -120,6 +130,22 @@ class Notifier:
             row["delivery_id"] = delivery_id(cause.id, pid, row["channel"])
             added += await store.insert_delivery(con, row)
         return added
+
+    async def page_link(
+        self, con: asyncpg.Connection, cause: str | None, participant_id: str
+    ) -> str | None:
+        """The page link to put in a message about `participant_id`, if there is one.
+
+        The link made for this very message (same cause, same participant) when `cause` is
+        given and it is there; else the participant's link that stays valid longest, if one
+        is still valid now (a link is a credential made now: wall clock, like its expiry).
+        """
+        row = None
+        if cause is not None:
+            row = await store.page_link_for(con, cause, participant_id)
+        if row is None:
+            row = await store.latest_page_link(con, participant_id, self.clock())
+        return None if row is None else str(row["link"])
 
     async def schedule_reminders(
         self, con: asyncpg.Connection, cause: CloudEvent, session: Any, participant_id: str

@@ -148,6 +148,52 @@ async def confirmed_enrolment(
     )
 
 
+# --- page links -----------------------------------------------------------------------
+
+
+async def add_page_link(
+    con: Con, event_id: str, participant_id: str, link: str, expires_at: datetime, cause: str | None
+) -> None:
+    await con.execute(
+        """INSERT INTO page_links (event_id, participant_id, link, expires_at, cause)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING""",
+        event_id,
+        participant_id,
+        link,
+        expires_at,
+        cause,
+    )
+
+
+async def page_link_for(con: Con, cause: str, participant_id: str) -> asyncpg.Record | None:
+    """The link made for one message: same cause, same participant."""
+    return await con.fetchrow(
+        "SELECT * FROM page_links WHERE cause = $1 AND participant_id = $2 "
+        "ORDER BY expires_at DESC, received_at DESC LIMIT 1",
+        cause,
+        participant_id,
+    )
+
+
+async def latest_page_link(con: Con, participant_id: str, now: datetime) -> asyncpg.Record | None:
+    """The participant's link that stays valid longest, if one is still valid at `now`."""
+    return await con.fetchrow(
+        "SELECT * FROM page_links WHERE participant_id = $1 AND expires_at > $2 "
+        "ORDER BY expires_at DESC, received_at DESC LIMIT 1",
+        participant_id,
+        now,
+    )
+
+
+async def has_page_links(con: Con, participant_id: str) -> bool:
+    """Whether links were ever made for this participant (i.e. enrolment makes links)."""
+    return bool(
+        await con.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM page_links WHERE participant_id = $1)", participant_id
+        )
+    )
+
+
 # --- deliveries -----------------------------------------------------------------------
 
 
