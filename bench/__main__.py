@@ -1,7 +1,13 @@
-"""`make bench`: every figure as a ratio to a baseline measured in the same run.
+"""`make bench`: the network's speed and memory, each figure beside a baseline of the same run.
 
-Writes bench/results/bench-<time>.json (and -latest.json) and, when matplotlib is there,
-a PNG of latency against offered load.
+1. Baseline: a trivial FastStream JetStream pull handler (bench/baseline.py).
+2. Enrolment decisions per second, one replica, as a ratio to the baseline (target >= 0.5).
+3. The whole network (`cohort up`): time to ready (target <= 10 s), idle RSS per service
+   (target <= 120 MB).
+4. The full chain at rising load (bench/chain.py): throughput and p50/p95/p99, and the p99
+   at a quarter of the highest rate the network kept up with (target <= 100 ms).
+Writes bench/results/bench-<time>.json (and bench-latest.json) and a PNG of latency
+against offered load. `python -m bench.reporting` measures reports over 1M enrolments.
 """
 
 from __future__ import annotations
@@ -9,16 +15,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
-from .baseline import run_baseline
-from .common import embedded_servers, say, write_result
-from .network import service_rss_mb, start_network
+from cohort_kit.logs import configure_logging
 
-BODY = json.dumps({"specversion": "1.0", "data": {"x": "y" * 600}}).encode()
+from .baseline import run_baseline
+from .chain import run_chain
+from .common import RESULTS, embedded_servers, say, write_result
+from .enrolment.__main__ import run_enrolment
+from .network import service_rss_mb, start_network
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
+    configure_logging("bench", "console", "warning")
     result: dict[str, Any] = {
         "targets": {
             "enrolment_ratio_min": 0.5,
@@ -27,29 +37,79 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "up_to_ready_s_max": 10,
         }
     }
+    body = json.dumps({"specversion": "1.0", "data": {"x": "y" * 400}}).encode()
     with embedded_servers() as servers:
         say(f"baseline: trivial FastStream pull handler, {args.messages} messages")
-        result["baseline"] = await run_baseline(servers.nats_url, args.messages, BODY)
+        result["baseline"] = await run_baseline(servers.nats_url, args.messages, body)
         say(f"  {result['baseline']}")
+        say(f"enrolment: {args.messages} requests, one replica")
+        result["enrolment"] = await run_enrolment(
+            servers.nats_url, servers.admin_dsn, args.messages, 100
+        )
+        ratio = result["enrolment"]["per_second"] / result["baseline"]["per_second"]
+        result["enrolment_ratio"] = round(ratio, 3)
+        say(f"  {result['enrolment']['per_second']}/s, ratio to baseline {ratio:.2f}")
     say("network: `cohort up` until every service answers /readyz")
     stack, ready_s = await start_network()
     try:
-        await asyncio.sleep(2)
-        result["network"] = {
-            "up_to_ready_s": round(ready_s, 2),
-            "idle_rss_mb": service_rss_mb(stack),
-        }
-        say(f"  ready in {ready_s:.2f}s; idle RSS {result['network']['idle_rss_mb']}")
+        await asyncio.sleep(3)
+        idle = service_rss_mb(stack)
+        result["network"] = {"up_to_ready_s": round(ready_s, 2), "idle_rss_mb": idle}
+        say(f"  ready in {ready_s:.2f}s; idle RSS MB {idle}")
+        levels = [float(x) for x in args.levels.split(",")]
+        result["chain"] = await run_chain(stack, levels, args.seconds)
     finally:
         await stack.stop()
+    result["chain_summary"] = summarise(result["chain"])
+    say(f"chain: {result['chain_summary']}")
     path = write_result("bench", result)
-    say(f"wrote {path}")
+    plot(result["chain"], RESULTS / "bench-latency.png")
+    say(f"wrote {path} and {RESULTS / 'bench-latency.png'}")
     return result
+
+
+def summarise(levels: list[dict[str, Any]]) -> dict[str, Any]:
+    kept = [lv for lv in levels if lv["completed"] == lv["requests"]]
+    if not kept:
+        return {"max_rate_kept_up": 0}
+    top = max(lv["offered_per_s"] for lv in kept)
+    quarter = min(kept, key=lambda lv: abs(lv["offered_per_s"] - top / 4))
+    return {
+        "max_rate_kept_up": top,
+        "quarter_rate": quarter["offered_per_s"],
+        "chain_p99_ms_at_quarter": quarter["chain"]["p99_ms"],
+    }
+
+
+def plot(levels: list[dict[str, Any]], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        say("matplotlib missing: no plot")
+        return
+    x = [lv["offered_per_s"] for lv in levels]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key, label in (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")):
+        ax.plot(x, [lv["chain"].get(key) for lv in levels], marker="o", label=f"chain {label}")
+    ax.plot(x, [lv["decision"].get("p99_ms") for lv in levels], ls="--", label="decision p99")
+    ax.set_xlabel("offered load (enrolment requests per second)")
+    ax.set_ylabel("latency (ms)")
+    ax.set_yscale("log")
+    ax.set_title("Cohort full chain: intake -> decision -> e-mail + report")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 
 def cli() -> None:
     p = argparse.ArgumentParser(prog="bench")
-    p.add_argument("--messages", type=int, default=3000)
+    p.add_argument("--messages", type=int, default=2000)
+    p.add_argument("--levels", default="5,10,20,40,80,160", help="offered loads, requests/s")
+    p.add_argument("--seconds", type=float, default=8.0, help="duration of each load level")
     asyncio.run(main(p.parse_args()))
 
 

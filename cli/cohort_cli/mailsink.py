@@ -6,6 +6,7 @@ in `<data-dir>/mail/` (or open them in any mail client).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,12 @@ class _Keep:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.count = 0
+        # (wall-clock time, recipients) of every accepted message, for benchmarks.
+        self.arrivals: list[tuple[float, list[str]]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.count += 1
+        self.arrivals.append((time.time(), list(envelope.rcpt_tos)))
         name = f"{self.count:06d}.eml"
         (self.folder / name).write_bytes(envelope.original_content or envelope.content)
         return "250 kept"
@@ -38,6 +42,10 @@ class MailSink:
 
     def stop(self) -> None:
         self._controller.stop()
+
+    @property
+    def arrivals(self) -> list[tuple[float, list[str]]]:
+        return self._handler.arrivals
 
     @property
     def received(self) -> int:
