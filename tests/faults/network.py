@@ -29,6 +29,7 @@ class FinalState:
     events: dict[str, Counter[str]] = field(default_factory=dict)  # stream -> "subject id"
     reports: Counter[str] = field(default_factory=Counter)  # subject + figures sans provenance
     message_ids: Counter[str] = field(default_factory=Counter)  # e-mails by Message-ID
+    digested_items: int = 0  # organiser digest items that went out in some digest
     faults: list[str] = field(default_factory=list)
 
 
@@ -137,12 +138,17 @@ async def wait_settled(stack: Stack, timeout: float = 900, quiet: float = 8.0) -
 
 
 async def _unpublished(stack: Stack) -> int:
+    """Outbox rows not yet published, and e-mails not yet sent, across the services."""
     total = 0
     for service in SERVICES:
         dsn = f"postgresql://postgres@127.0.0.1:{stack.options.pg_port}/{database_name(service)}"
         con = await asyncpg.connect(dsn)
         try:
             total += await con.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            if service == "notification":  # deliveries still to send (or leased by a dead worker)
+                total += await con.fetchval(
+                    "SELECT count(*) FROM deliveries WHERE status = 'pending'"
+                )
         finally:
             await con.close()
     return total
@@ -161,7 +167,10 @@ async def read_state(stack: Stack) -> FinalState:
                     break
                 msg = await js.get_msg(name, seq)
                 body = json.loads(msg.data)
-                counts[f"{msg.subject} {body.get('id', body.get('reason'))}"] += 1
+                what = body.get("data", {}).get("template", "") if name == "NOTIFICATION" else ""
+                if what == "organiser_digest":
+                    continue  # compared by the items they carry (see FinalState.digested_items)
+                counts[f"{msg.subject} {what} {body.get('id', body.get('reason'))}".strip()] += 1
                 if name == "REPORTS":
                     figures = dict(body["data"].get("figures", {}))
                     figures.pop("provenance", None)
@@ -169,7 +178,20 @@ async def read_state(stack: Stack) -> FinalState:
             state.events[name] = counts
     finally:
         await nc.drain()
+    digests: set[str] = set()
     if stack.mail is not None:
         for path in sorted(stack.mail.folder.glob("*.eml")):
-            state.message_ids[email.message_from_bytes(path.read_bytes())["Message-ID"]] += 1
+            mail = email.message_from_bytes(path.read_bytes())
+            if str(mail["To"]).startswith("organiser-"):
+                digests.add(mail["Message-ID"])
+                continue
+            state.message_ids[mail["Message-ID"]] += 1
+    dsn = f"postgresql://postgres@127.0.0.1:{stack.options.pg_port}/cohort_notification"
+    con = await asyncpg.connect(dsn)
+    try:
+        state.digested_items = await con.fetchval(
+            "SELECT count(*) FROM digest_items WHERE digested"
+        )
+    finally:
+        await con.close()
     return state

@@ -84,6 +84,7 @@ SUBJECTS = {
     "enrolment.cancelled.v1": "enrolment.cancelled",
     "certificate.issued.v1": "certification.issued",
     "participant.link_requested.v1": "enrolment.link_requested",
+    "enrolment.completed.v1": "enrolment.completed",
 }
 
 
@@ -471,6 +472,36 @@ async def test_an_organiser_gets_one_digest_of_the_days_changes(js, nats_url, da
         assert "Fatima Said Ali" in texts(digests[0])[0]
     finally:
         await svc.stop()
+
+
+def completed(eid: str, pid: str, outcome: str = "completed") -> dict[str, Any]:
+    return decision(
+        "enrolment.completed.v1",
+        {
+            "enrolment_id": eid,
+            "session_id": "iom:s-1",
+            "participant_id": pid,
+            "course_id": "iom:emm2",
+            "outcome": outcome,
+            "attendance_ratio": 1.0,
+            "pre_score": 50,
+            "post_score": 80,
+        },
+    )
+
+
+async def test_each_completed_enrolment_is_asked_for_its_evaluation_once(js, service, smtp):
+    await publish(js, course())
+    await publish(js, session())
+    for pid in ("iom:p-1", "iom:p-2"):
+        await publish(js, factories.participant(pid))
+    await publish(js, completed("iom:e-1", "iom:p-1"))
+    await publish(js, completed("iom:e-2", "iom:p-2", outcome="attended"))
+    await publish(js, completed("iom:e-1", "iom:p-1", outcome="attended"))  # a correction
+    await eventually(lambda: _n(smtp, 2))
+    await _sleep(1.5)
+    assert len(smtp.messages) == 2
+    assert {m["To"] for m in smtp.messages} == {"iom.p-1@example.org", "iom.p-2@example.org"}
 
 
 def link_event(pid: str, link: str, *, cause: str | None = None, days: int = 30):

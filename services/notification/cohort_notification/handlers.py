@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import structlog
 from cohort_kit import NotYetApplicable, Router, Unit
 
@@ -19,6 +21,14 @@ async def _need(unit: Unit, record: object, what: str) -> bool:
         raise NotYetApplicable(what)
     log.warning("not known for good; no message", missing=what)
     return False
+
+
+_EVALUATION = uuid.UUID("4c1f6b1e-0d7a-4b8e-9a3c-5e2d1f0a9b77")
+
+
+def evaluation_cause(enrolment_id: str) -> str:
+    """The cause id of an enrolment's one evaluation request, whatever completion asked."""
+    return str(uuid.uuid5(_EVALUATION, enrolment_id))
 
 
 def _who(participant: object) -> str | None:
@@ -90,11 +100,22 @@ def make_routers(n: Notifier) -> dict[str, Router]:
         if not await _need(unit, await store.session(con, p.session_id), "unknown_session"):
             return
         await store.set_session_status(con, p.session_id, "closed", None)
+        # The evaluation request follows each `enrolment.completed` (see below): enrolment
+        # emits one per confirmed enrolment at the close, on the same stream as the
+        # confirmations, so who is asked never depends on how far another consumer got.
+
+    @enrolment.on("enrolment.completed.v1")
+    async def completed(unit: Unit) -> None:
+        p, con = unit.payload, unit.con
         session = await store.session(con, p.session_id)
-        for e in await store.enrolments_of(con, p.session_id):
-            if e["status"] == "confirmed":
-                person = await store.participant(con, e["participant_id"])
-                await n.notify(con, unit.event.envelope, "evaluation_request", person, session)
+        person = await store.participant(con, p.participant_id)
+        if not await _need(unit, session, "unknown_session"):
+            return
+        if not await _need(unit, person, "unknown_participant"):
+            return
+        # Once per enrolment: a corrected completion (late attendance) asks nobody again.
+        once = unit.event.envelope.model_copy(update={"id": evaluation_cause(p.enrolment_id)})
+        await n.notify(con, once, "evaluation_request", person, session)
 
     async def decision(unit: Unit, status: str) -> tuple[object, object] | None:
         p, con = unit.payload, unit.con
