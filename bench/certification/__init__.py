@@ -1,0 +1,1 @@
+"""Certification benchmark: certificates per second, PDF renders, /verify latency."""
