@@ -63,6 +63,10 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
         "documentUrl": url,
         "document": json.loads(_context(url)),
         "contentType": "application/ld+json",
+        # pyld keeps a resolved remote context across operations only when the loader
+        # tags it; the pinned contexts never change, so "static" is exact (and the
+        # context is no longer re-read, re-parsed and re-resolved on every canonicalise).
+        "tag": "static",
     }
 
 
