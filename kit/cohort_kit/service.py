@@ -151,6 +151,22 @@ class Runtime:
                 self.pool.terminate()
         log.info("service stopped")
 
+    async def caught_up(self) -> bool:
+        """True when none of this service's consumers has messages waiting or in flight.
+
+        For work that must see everything applied first (e.g. a report for a closed
+        period): a quiet spell alone can hide messages waiting for a retry.
+        """
+        if self.broker is None:
+            return False
+        js = self.broker.connection.jetstream()
+        for processor in self.processors:
+            spec = processor.consumer
+            info = await js.consumer_info(spec.stream, spec.durable)
+            if info.num_pending or info.num_ack_pending:
+                return False
+        return True
+
     async def readiness(self) -> dict[str, bool]:
         checks = {"nats": False, "postgres": False}
         if self.broker is not None:

@@ -19,7 +19,10 @@ async def session_summaries(runtime: Runtime) -> None:
     assert isinstance(settings, ReportingSettings) and runtime.pool is not None
     if settings.publish_reports:
         await run_publisher(
-            runtime.pool, settings.summary_poll_seconds, settings.summary_quiet_seconds
+            runtime.pool,
+            settings.summary_poll_seconds,
+            settings.summary_quiet_seconds,
+            runtime.caught_up,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 import asyncpg
@@ -81,9 +82,19 @@ async def _enqueue(
     await enqueue(con, envelope, subject=subject, stream=spec.stream)
 
 
-async def run_publisher(pool: asyncpg.Pool, poll_seconds: float, quiet_seconds: float) -> None:
+async def run_publisher(
+    pool: asyncpg.Pool,
+    poll_seconds: float,
+    quiet_seconds: float,
+    caught_up: Callable[[], Awaitable[bool]] | None = None,
+) -> None:
+    """Publish due reports; only when every input consumer has caught up (if told how to
+    check), since a quiet spell alone can hide completions waiting for a retry."""
     while True:
         try:
+            if caught_up is not None and not await caught_up():
+                await asyncio.sleep(poll_seconds)
+                continue
             async with pool.acquire() as con:
                 await publish_due_summaries(con, quiet_seconds)
                 await publish_due_periods(con, quiet_seconds)
