@@ -1,0 +1,1 @@
+"""Notification: enrolment.confirmed -> e-mail accepted by a local SMTP sink."""
