@@ -26,6 +26,7 @@ log = structlog.get_logger(__name__)
 
 Publish = Callable[[str, bytes, dict[str, str], str], Awaitable[Any]]
 _RELAY_LOCK = 0x0C0408
+ACQUIRE_TIMEOUT = 10.0  # a pool that cannot give a connection is an outage, not a wait
 
 CLAIM = """
 SELECT seq, event_id, subject, stream, body, headers::text AS headers FROM outbox
@@ -57,7 +58,7 @@ class OutboxRelay:
 
     async def drain_once(self) -> int:
         """Publish one batch; return how many rows were published."""
-        async with self._pool.acquire() as con, con.transaction():
+        async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as con, con.transaction():
             if not await con.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
                 return 0
             rows = await con.fetch(CLAIM, self._batch)
@@ -128,17 +129,23 @@ class OutboxRelay:
         self._wake.set()
 
     async def _listen(self) -> asyncpg.Connection | None:
+        con = None
         try:
-            con = await self._pool.acquire()
+            con = await self._pool.acquire(timeout=ACQUIRE_TIMEOUT)
             await con.add_listener(NOTIFY_CHANNEL, self._on_notify)
             return con  # type: ignore[no-any-return]
         except Exception as exc:
+            # Give the connection back, or every failed attempt would leak one from the
+            # pool until the relay itself waits forever for a connection.
+            if con is not None:
+                with contextlib.suppress(Exception):
+                    await self._pool.release(con)
             log.warning("outbox listener unavailable; polling only", error=repr(exc))
             return None
 
     async def _observe_lag(self) -> None:
         self._lag_observed_at = time.monotonic()
-        async with self._pool.acquire() as con:
+        async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as con:
             row = await con.fetchrow(
                 "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) "
                 "AS lag FROM outbox WHERE published_at IS NULL"

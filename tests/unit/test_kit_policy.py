@@ -78,3 +78,35 @@ def test_every_consumer_reads_a_declared_stream_and_is_named_after_its_service()
 def test_intake_is_never_an_interest_stream_so_history_can_be_replayed():
     intake = next(s for s in STREAMS if s.name == "INTAKE")
     assert intake.retention == "limits" and intake.storage == "file"
+
+
+class _BrokenListenerConnection:
+    async def add_listener(self, channel, callback):
+        raise ConnectionResetError("connection lost")
+
+
+class _CountingPool:
+    """A fake pool: hands out connections whose LISTEN fails, counts what comes back."""
+
+    def __init__(self) -> None:
+        self.out = 0
+
+    async def acquire(self, timeout=None):
+        self.out += 1
+        return _BrokenListenerConnection()
+
+    async def release(self, con, timeout=None):
+        self.out -= 1
+
+
+async def test_a_failed_listen_gives_its_connection_back_to_the_pool():
+    from cohort_kit.relay import OutboxRelay
+
+    async def publish(*_):
+        raise AssertionError("nothing to publish")
+
+    pool = _CountingPool()
+    relay = OutboxRelay(pool, publish, service="test")  # type: ignore[arg-type]
+    for _ in range(10):
+        assert await relay._listen() is None
+    assert pool.out == 0
