@@ -27,6 +27,7 @@ log = structlog.get_logger(__name__)
 Publish = Callable[[str, bytes, dict[str, str], str], Awaitable[Any]]
 _RELAY_LOCK = 0x0C0408
 ACQUIRE_TIMEOUT = 10.0  # a pool that cannot give a connection is an outage, not a wait
+ROUND_TIMEOUT = 60.0  # one relay round (a batch of publishes) at most
 
 CLAIM = """
 SELECT seq, event_id, subject, stream, body, headers::text AS headers FROM outbox
@@ -95,31 +96,48 @@ class OutboxRelay:
         return total
 
     async def run(self) -> None:
-        """Publish until stopped; NOTIFY wakes it, a poll catches anything missed."""
+        """Publish until stopped; NOTIFY wakes it, a poll catches anything missed.
+
+        Every round is bounded by `ROUND_TIMEOUT`: a database or NATS connection that dies
+        half-way (seen while PostgreSQL shut down) must cost one round, never the relay.
+        """
         listener = await self._listen()
         try:
             while not self._stopping:
                 try:
-                    await self.drain()
-                    if time.monotonic() - self._lag_observed_at >= 1.0:
-                        await self._observe_lag()
+                    await asyncio.wait_for(self._round(), ROUND_TIMEOUT)
                 except Exception as exc:  # the relay must outlive outages
                     level = "warning" if is_transient(exc) else "error"
                     getattr(log, level)("outbox relay round failed", error=repr(exc))
                     await asyncio.sleep(min(self._poll, 1.0))
-                    if listener is None or listener.is_closed():
-                        if listener is not None:
-                            with contextlib.suppress(Exception):
-                                await self._pool.release(listener)
-                        listener = await self._listen()
+                if listener is None or listener.is_closed():
+                    await self._drop(listener)
+                    listener = await self._listen()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll)
                 self._wake.clear()
         finally:
-            if listener is not None:
-                with contextlib.suppress(Exception):
-                    await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-                    await self._pool.release(listener)
+            await self._drop(listener)
+
+    async def _round(self) -> None:
+        await self.drain()
+        if time.monotonic() - self._lag_observed_at >= 1.0:
+            await self._observe_lag()
+
+    async def _drop(self, listener: asyncpg.Connection | None) -> None:
+        """Give the LISTEN connection back; if that hangs, cut it."""
+        if listener is None:
+            return
+
+        async def give_back() -> None:
+            if not listener.is_closed():
+                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self._pool.release(listener)
+
+        try:
+            await asyncio.wait_for(give_back(), 5)
+        except Exception:
+            listener.terminate()
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
