@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -61,6 +62,7 @@ class Runtime:
         self.processors: list[MessageProcessor] = []
         self.state: dict[str, Any] = {}  # for services' own long-lived objects
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self.http_app: FastAPI = self._make_http_app()
 
     async def start(self) -> None:
@@ -100,9 +102,9 @@ class Runtime:
             poll_seconds=s.relay_poll_seconds,
         )
         await self.broker.start()
-        self._spawn(self.relay.run())
+        self._spawn("outbox relay", self.relay.run)
         for job in self.definition.background:
-            self._spawn(job(self))
+            self._spawn(getattr(job, "__name__", "background job"), functools.partial(job, self))
         log.info("service started", consumers=list(self.definition.routers))
 
     async def _connect_db(self) -> asyncpg.Pool:
@@ -123,6 +125,7 @@ class Runtime:
 
     async def stop(self) -> None:
         """Finish in-flight messages, hand the rest back to NATS, then close."""
+        self._stopping = True
         for processor in self.processors:
             processor.draining = True
         deadline = asyncio.get_running_loop().time() + self.settings.shutdown_grace_seconds
@@ -194,8 +197,27 @@ class Runtime:
             app.include_router(self.definition.http_routes(self))
         return app
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        self._tasks.append(asyncio.ensure_future(coro))
+    def _spawn(self, name: str, start: Callable[[], Awaitable[None]]) -> None:
+        """Run a long-lived job; if it ever ends or fails while the service runs, log why
+        and start it again (a silently dead relay would leave events unpublished)."""
+
+        async def supervised() -> None:
+            while True:
+                try:
+                    await start()
+                    if self._stopping:
+                        return
+                    log.error(f"{name} ended unexpectedly; restarting it")
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if self._stopping or (task is not None and task.cancelling()):
+                        raise
+                    log.error(f"{name} was cancelled from inside; restarting it")
+                except Exception as exc:
+                    log.error(f"{name} failed; restarting it", error=repr(exc), exc_info=True)
+                await asyncio.sleep(1.0)
+
+        self._tasks.append(asyncio.ensure_future(supervised()))
 
 
 async def wait_for_dependency(
