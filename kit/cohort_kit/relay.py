@@ -110,7 +110,7 @@ class OutboxRelay:
                     level = "warning" if is_transient(exc) else "error"
                     getattr(log, level)("outbox relay round failed", error=repr(exc))
                     await asyncio.sleep(min(self._poll, 1.0))
-                if listener is None or listener.is_closed():
+                if not _alive(listener):
                     await self._drop(listener)
                     listener = await self._listen()
                 with contextlib.suppress(TimeoutError):
@@ -125,19 +125,18 @@ class OutboxRelay:
             await self._observe_lag()
 
     async def _drop(self, listener: asyncpg.Connection | None) -> None:
-        """Give the LISTEN connection back; if that hangs, cut it."""
+        """Give the LISTEN connection back; if that fails or hangs, cut it. Never raises:
+        a connection lost in an outage must not end the relay (it once did)."""
         if listener is None:
             return
-
-        async def give_back() -> None:
-            if not listener.is_closed():
-                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-            await self._pool.release(listener)
-
+        with contextlib.suppress(Exception):
+            if _alive(listener):
+                await asyncio.wait_for(listener.remove_listener(NOTIFY_CHANNEL, self._on_notify), 5)
         try:
-            await asyncio.wait_for(give_back(), 5)
+            await asyncio.wait_for(self._pool.release(listener), 5)
         except Exception:
-            listener.terminate()
+            with contextlib.suppress(Exception):
+                listener.terminate()
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
@@ -170,3 +169,14 @@ class OutboxRelay:
             )
         OUTBOX_PENDING.labels(self._service).set(row["n"])
         OUTBOX_LAG.labels(self._service).set(float(row["lag"]))
+
+
+def _alive(listener: asyncpg.Connection | None) -> bool:
+    """Whether the LISTEN connection still works. When PostgreSQL goes away, asyncpg may
+    already have handed the connection back to the pool: then even asking raises."""
+    if listener is None:
+        return False
+    try:
+        return not listener.is_closed()
+    except Exception:
+        return False

@@ -86,3 +86,39 @@ async def test_a_relay_killed_between_publish_and_mark_delivers_exactly_once(
     unpublished = await con.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
     assert unpublished == 0
     await con.close()
+
+
+async def test_a_relay_outlives_a_postgresql_restart_and_publishes_what_came_after(tmp_path):
+    from cohort_cli.embedded import EmbeddedPostgres, free_port
+    from cohort_kit.db import create_pool
+    from cohort_kit.relay import OutboxRelay
+
+    port = free_port()
+    server = await asyncio.to_thread(EmbeddedPostgres(tmp_path, port, durable=False).start)
+    pool = await create_pool(server.dsn, max_size=5, command_timeout=5)
+    async with pool.acquire() as con:
+        await migrate(con, discover("kit", KIT_MIGRATIONS))
+    published: list[str] = []
+
+    async def publish(subject, body, headers, stream):
+        published.append(headers["Nats-Msg-Id"])
+
+    relay = OutboxRelay(pool, publish, service="test", poll_seconds=0.5)
+    running = asyncio.ensure_future(relay.run())
+    try:
+        await asyncio.sleep(1)  # listening
+        await asyncio.to_thread(server.stop)
+        await asyncio.sleep(3)  # rounds fail while it is down
+        server = await asyncio.to_thread(EmbeddedPostgres(tmp_path, port, durable=False).start)
+        await commit_to_outbox(server.dsn, confirmed("iom:e-after"))
+        for _ in range(60):
+            if published:
+                break
+            await asyncio.sleep(0.25)
+        assert not running.done(), running.exception() if running.done() else None
+        assert len(published) == 1
+    finally:
+        relay.stop()
+        running.cancel()
+        await pool.close()
+        await asyncio.to_thread(server.stop)
