@@ -69,7 +69,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def summarise(levels: list[dict[str, Any]]) -> dict[str, Any]:
-    kept = [lv for lv in levels if lv["completed"] == lv["requests"]]
+    kept = [
+        lv
+        for lv in levels
+        if lv["completed"] == lv["requests"] and lv["achieved_per_s"] >= 0.8 * lv["offered_per_s"]
+    ]
     if not kept:
         return {"max_rate_kept_up": 0}
     top = max(lv["offered_per_s"] for lv in kept)

@@ -19,7 +19,6 @@ from .credentials.signing import sign
 from .credentials.verifying import VerificationMethod, verify
 from .domain import normalise_code, xml_datetime
 from .keyring import signing_key, verification_methods
-from .pdf import render
 from .settings import CertificationSettings
 
 LD_JSON = "application/ld+json"
@@ -44,6 +43,10 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
     @router.get("/credentials/{certificate_id}.pdf", summary="The printable certificate")
     async def credential_pdf(certificate_id: str) -> Response:
         row = await load(certificate_id)
+        # Imported on first use: fpdf and its fonts cost ~50 MB that an idle service,
+        # or one that only verifies, does not need.
+        from .pdf import render
+
         body = render(dict(row), urls.verify(row["verification_code"]))
         return Response(body, media_type="application/pdf")
 
