@@ -33,9 +33,12 @@ def make_api(runtime: Runtime) -> APIRouter:
             raise HTTPException(422, str(exc)) from None
         if parsed.kind == "session":
             raise HTTPException(422, "scope must be country, donor or programme")
+        start, end = start or FIRST, end or LAST
+        if start > end:
+            raise HTTPException(422, f"'from' ({start}) is after 'to' ({end})")
         assert runtime.pool is not None
         async with runtime.pool.acquire() as con:
-            return await build_report(con, parsed, start or FIRST, end or LAST)
+            return await build_report(con, parsed, start, end)
 
     @api.get("/reports", summary="A report for one scope and period, computed now.")
     async def get_report(
