@@ -90,7 +90,9 @@ def test_no_api_operation_answers_with_a_server_error(network, index):
         def check(case):
             response = case.call(timeout=30)
             if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path} {case.query}: {response.text[:200]}")
+                failures.append(
+                    f"{case.method} {case.formatted_path} {case.query}: {response.text[:200]}"
+                )
 
         check()
     assert failures == []
