@@ -8,6 +8,7 @@ Each test gets a fresh database and freshly provisioned streams.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -69,17 +70,24 @@ def pg_admin_dsn(servers_dir: Path) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-async def database_url(pg_admin_dsn: str) -> AsyncIterator[str]:
-    """A fresh, empty database for one test, dropped afterwards."""
+@contextlib.asynccontextmanager
+async def fresh_database(admin_dsn: str) -> AsyncIterator[str]:
+    """A new, empty database on the test server; dropped when the block ends."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_admin_dsn)
+    admin = await asyncpg.connect(admin_dsn)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
-        yield with_database(pg_admin_dsn, name)
+        yield with_database(admin_dsn, name)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def database_url(pg_admin_dsn: str) -> AsyncIterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    async with fresh_database(pg_admin_dsn) as url:
+        yield url
 
 
 @pytest.fixture

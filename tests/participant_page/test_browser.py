@@ -9,11 +9,11 @@ stay on 127.0.0.1. Screenshots go to tests/artifacts/ (not committed).
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, requires_chromium
 from tests.participant_page.conftest import Served
 from tests.participant_page.scenario import (
     AMINA,
@@ -25,27 +25,12 @@ from tests.participant_page.scenario import (
     play,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.timeout(90),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="no /usr/bin/chromium (Debian's chromium; `make test` installs it when it can)",
-    ),
+    requires_chromium,
 ]
 
 

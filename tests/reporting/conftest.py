@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from cohort_kit import Runtime
-from cohort_kit.db import with_database
 from cohort_reporting.app import definition
 from cohort_reporting.settings import ReportingSettings
+
+from tests.conftest import fresh_database
 
 
 def reporting_settings(nats_url: str, database_url: str) -> ReportingSettings:
@@ -36,11 +35,5 @@ async def reporting(js, nats_url: str, database_url: str) -> AsyncIterator[Runti
 @pytest.fixture
 async def other_database_url(pg_admin_dsn: str) -> AsyncIterator[str]:
     """A second fresh database (for rebuilding projections next to the live ones)."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_admin_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield with_database(pg_admin_dsn, name)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with fresh_database(pg_admin_dsn) as url:
+        yield url

@@ -11,34 +11,18 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
 
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, requires_chromium
 from tests.reporting.test_reporting_service import play
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.timeout(60),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="no /usr/bin/chromium (Debian's chromium; `make test` installs it when it can)",
-    ),
+    requires_chromium,
 ]
 
 
