@@ -1,7 +1,11 @@
 # The two commands of the quick start are `make demo` and `make test`; both bootstrap uv
 # and the environment when missing.
 SHELL := /bin/bash
-UV = $(shell scripts/bootstrap.sh)
+# Bootstrapped once per make run; an empty result stops make with the reason printed above.
+UV := $(shell scripts/bootstrap.sh)
+ifeq ($(strip $(UV)),)
+$(error could not find or install uv (see the bootstrap message above))
+endif
 PYTEST_ARGS ?=
 
 browser:
