@@ -16,7 +16,9 @@ from .stack import Stack, StackOptions, say
 
 def _stack_options(args: argparse.Namespace, quiet: bool = False) -> StackOptions:
     return StackOptions(
-        data_dir=Path(args.data_dir),
+        # Absolute before it reaches any child: PostgreSQL resolves a relative socket
+        # directory from inside its own data directory.
+        data_dir=Path(args.data_dir).expanduser().resolve(),
         nats_port=args.nats_port,
         pg_port=args.pg_port,
         http_port_base=args.http_port_base,
@@ -26,23 +28,41 @@ def _stack_options(args: argparse.Namespace, quiet: bool = False) -> StackOption
 
 
 async def _run_stack(options: StackOptions, then: object = None, exit_after: bool = False) -> int:
+    """Start the stack, run `then`, and keep it up until Ctrl-C/SIGTERM (or `exit_after`).
+
+    A signal at any moment, also while starting or during the demo, stops everything that
+    was started: nothing is left running.
+    """
     stack = Stack(options)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    code = 0
-    try:
+
+    async def work() -> None:
         await stack.start()
         if then is not None:
             await then(stack)  # type: ignore[operator]
         if not exit_after:
             say("running; press Ctrl-C to stop")
             await stop.wait()
+
+    code = 0
+    task = asyncio.ensure_future(work())
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            say("stopping (signal received)")
+            task.cancel()
+            code = 130
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     except Exception as exc:
         say(f"error: {exc}")
         code = 1
     finally:
+        stopper.cancel()
         await stack.stop()
     return code
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from .embedded import EmbeddedNats, EmbeddedPostgres
+from .embedded import EmbeddedNats, EmbeddedPostgres, StartError, port_in_use
 from .mailsink import MailSink
 from .provisioning import provision_databases, provision_streams
 from .services import SERVICES, database_name
@@ -35,6 +35,23 @@ class StackOptions:
     smtp_port: int = 11025
     services: tuple[str, ...] = SERVICES
     quiet: bool = False  # demo: only warnings and errors from services
+
+    def __post_init__(self) -> None:
+        # Every path handed to a child process is absolute, whatever the caller typed.
+        self.data_dir = Path(self.data_dir).expanduser().resolve()
+
+    def ports(self) -> list[tuple[int, str, str]]:
+        """Every port `up` listens on: (port, what, the flag that moves it)."""
+        base = [
+            (self.nats_port, "NATS", "--nats-port"),
+            (self.pg_port, "PostgreSQL", "--pg-port"),
+            (self.smtp_port, "the SMTP catcher", "--smtp-port"),
+        ]
+        http = [
+            (self.http_port_base + SERVICES.index(s), f"{s} HTTP", "--http-port-base")
+            for s in self.services
+        ]
+        return base + http
 
 
 @dataclass
@@ -60,7 +77,14 @@ class Stack:
     async def start(self) -> None:
         o = self.options
         started = time.monotonic()
-        say(f"data directory {o.data_dir.resolve()}")
+        check_ports_free(o)
+        if (o.data_dir / "postgres").exists() or (o.data_dir / "nats").exists():
+            say(
+                f"data directory {o.data_dir} (existing data: starting from it; "
+                "remove the folder or pass --data-dir for a fresh start)"
+            )
+        else:
+            say(f"data directory {o.data_dir} (new)")
         self.nats = EmbeddedNats(o.data_dir / "nats", o.nats_port).start()
         say(f"NATS JetStream on {self.nats_url}")
         self.postgres = await asyncio.to_thread(
@@ -186,6 +210,17 @@ class Stack:
         if self.nats is not None:
             self.nats.stop()
         say("stopped: services, PostgreSQL and NATS")
+
+
+def check_ports_free(options: StackOptions) -> None:
+    """Refuse to start half a network: name every taken port and the flag that moves it."""
+    taken = [
+        f"port {port} ({what}) is already in use; choose another with {flag}"
+        for port, what, flag in options.ports()
+        if port_in_use(port)
+    ]
+    if taken:
+        raise StartError("; ".join(taken))
 
 
 def say(text: str) -> None:

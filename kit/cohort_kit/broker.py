@@ -12,12 +12,17 @@ from typing import Any
 
 from cohort_contracts.streams import ConsumerSpec
 from faststream import AckPolicy
+from faststream.exceptions import StopConsume
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.js.api import PubAck
 
 from .consumer import MessageProcessor
 from .tracing import continued, middleware
+
+# A pull waits this long for a message when none is there (it returns at once when one is).
+# Short, because a shutdown lets the pull in progress finish instead of cancelling it.
+PULL_TIMEOUT_SECONDS = 1.0
 
 
 def make_broker(nats_url: str, name: str) -> NatsBroker:
@@ -27,6 +32,9 @@ def make_broker(nats_url: str, name: str) -> NatsBroker:
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         connect_timeout=5,
+        # At shutdown the connection drains its subscriptions; one left open must not hold
+        # the process for nats-py's default 30 s (the time `cohort up` waits before killing).
+        drain_timeout=5,
         logger=None,
         middlewares=(middleware(),),
     )
@@ -55,19 +63,25 @@ async def _raw(msg: Any, original: Any) -> Any:
 
 
 def attach(broker: NatsBroker, spec: ConsumerSpec, processor: MessageProcessor) -> Any:
-    """Bind a FastStream pull subscriber to the provisioned durable `spec.durable`."""
+    """Bind a FastStream pull subscriber to the provisioned durable `spec.durable`.
 
-    @broker.subscriber(
+    Returns the subscriber, whose `stop()` ends its fetch loop (graceful shutdown).
+    """
+    subscriber = broker.subscriber(
         spec.filter_subjects[0],
         stream=JStream(spec.stream, declare=False),
         durable=spec.durable,
-        pull_sub=PullSub(batch_size=1, timeout=5.0),
+        pull_sub=PullSub(batch_size=1, timeout=PULL_TIMEOUT_SECONDS),
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw,
         title=spec.durable,
         description=spec.description,
     )
-    async def handle(message: NatsMessage) -> None:
-        await processor.process(message.raw_message)
 
-    return handle
+    async def handle(message: NatsMessage) -> None:
+        outcome = await processor.process(message.raw_message)
+        if outcome == "handed_back":  # shutting down: this subscriber pulls no more
+            raise StopConsume
+
+    subscriber(handle)
+    return subscriber

@@ -23,7 +23,7 @@ from cohort_contracts import streams as topo
 from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 
-from .broker import attach, jetstream_publisher, make_broker
+from .broker import PULL_TIMEOUT_SECONDS, attach, jetstream_publisher, make_broker
 from .consumer import MessageProcessor, RetryPolicy
 from .db import create_pool, migrate, service_migrations
 from .deadletter import DeadLetters
@@ -60,9 +60,11 @@ class Runtime:
         self.broker: NatsBroker | None = None
         self.relay: OutboxRelay | None = None
         self.processors: list[MessageProcessor] = []
+        self._subscribers: list[Any] = []
         self.state: dict[str, Any] = {}  # for services' own long-lived objects
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._in_flight_done = False
         self.http_app: FastAPI = self._make_http_app()
 
     async def start(self) -> None:
@@ -92,7 +94,7 @@ class Runtime:
                 deadletters=deadletters,
                 retry=retry,
             )
-            attach(self.broker, spec, processor)
+            self._subscribers.append(attach(self.broker, spec, processor))
             self.processors.append(processor)
         self.relay = OutboxRelay(
             self.pool,
@@ -123,17 +125,42 @@ class Runtime:
             raise
         return pool
 
-    async def stop(self) -> None:
-        """Finish in-flight messages, hand the rest back to NATS, then close."""
+    async def stop_fetching(self) -> None:
+        """First step of a shutdown: take no new message.
+
+        The pull loops are not cancelled while they may be fetching: a cancelled fetch can
+        already hold a message NATS assigned to it, which would then wait out the ack
+        timeout. Instead each processor hands back (NAK) the next message it is given and
+        its subscriber stops itself (`broker.attach`); a loop that stays idle for a whole
+        pull is stopped after it.
+        """
         self._stopping = True
         for processor in self.processors:
             processor.draining = True
+        await self._finish_in_flight()
+        loops = [t for s in self._subscribers for t in getattr(s, "tasks", []) if not t.done()]
+        if loops:
+            await asyncio.wait(loops, timeout=PULL_TIMEOUT_SECONDS + 1)
+        for subscriber in self._subscribers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(subscriber.stop(), self.settings.shutdown_grace_seconds)
+        self._subscribers.clear()
+
+    async def _finish_in_flight(self) -> None:
+        """Let the message each consumer has in hand finish (commit and ack), within the grace."""
+        if self._in_flight_done:
+            return
         deadline = asyncio.get_running_loop().time() + self.settings.shutdown_grace_seconds
         while any(p.in_flight for p in self.processors):
             if asyncio.get_running_loop().time() > deadline:
                 log.warning("shutdown grace over with messages in flight; NATS will redeliver")
                 break
             await asyncio.sleep(0.02)
+        self._in_flight_done = True
+
+    async def stop(self) -> None:
+        """Stop fetching, finish in-flight messages, hand the rest back to NATS, then close."""
+        await self.stop_fetching()
         relay_task = self._tasks[0] if self._tasks else None
         if self.relay is not None and relay_task is not None:
             self.relay.stop()  # ends after its current round, while NATS is still connected
@@ -148,9 +175,9 @@ class Runtime:
             await self.broker.stop()
         if self.pool is not None:
             try:
-                await asyncio.wait_for(self.pool.close(), 10)
+                await asyncio.wait_for(self.pool.close(), 5)
             except TimeoutError:
-                log.warning("database connections still busy after 10s; terminating them")
+                log.warning("database connections still busy after 5s; terminating them")
                 self.pool.terminate()
         log.info("service stopped")
 
@@ -262,6 +289,7 @@ async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> Non
     log.info("ready", http_port=settings.http_port)
     await stop.wait()
     log.info("shutting down")
+    await runtime.stop_fetching()  # before anything else: a backlog must not keep us busy
     if server is not None and server_task is not None:
         server.should_exit = True
         await server_task

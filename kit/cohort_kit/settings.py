@@ -49,5 +49,7 @@ class ServiceSettings(BaseSettings):
         "before it gives up (transient errors only; bad credentials fail at once).",
     )
     shutdown_grace_seconds: float = Field(
-        20.0, description="Time to finish in-flight messages on SIGTERM."
+        10.0,
+        description="Time to finish in-flight messages on SIGTERM (`cohort up` waits 30 s "
+        "before it kills a service, so keep this well below).",
     )

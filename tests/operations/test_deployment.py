@@ -5,6 +5,7 @@ and each image's dependency set."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -166,9 +167,19 @@ def entry_extras(entry: dict[str, Any], extra: str) -> list[str]:
     return [d["name"] for d in entry.get("optional-dependencies", {}).get(extra, [])]
 
 
+def uv_binary() -> str:
+    """uv as `make` found or installed it: `uv run` names itself in $UV; else the bootstrap."""
+    if os.environ.get("UV"):
+        return os.environ["UV"]
+    found = subprocess.run(
+        [str(ROOT / "scripts" / "bootstrap.sh")], capture_output=True, text=True, check=True
+    )
+    return found.stdout.strip()
+
+
 def exported(args: list[str]) -> set[str]:
     out = subprocess.run(
-        ["uv", "export", *args, "--no-hashes", "--no-emit-workspace", "--no-header"],
+        [uv_binary(), "export", *args, "--no-hashes", "--no-emit-workspace", "--no-header"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -68,19 +68,25 @@ async def consume(runtime: Any, n: Notifier) -> None:
     spec = topo.consumer(DURABLE)
     await verify(js, [topo.stream(spec.stream)], [spec])
     sub = await js.pull_subscribe_bind(DURABLE, spec.stream)
-    while True:
-        try:
-            msgs = await sub.fetch(10, timeout=1.0)
-        except (NatsTimeout, TimeoutError):
-            continue
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("reminder fetch failed", error=repr(exc))
-            await asyncio.sleep(1.0)
-            continue
-        for msg in msgs:
-            await _handle(runtime.pool, n, msg)
+    try:
+        while True:
+            try:
+                msgs = await sub.fetch(10, timeout=1.0)
+            except (NatsTimeout, TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("reminder fetch failed", error=repr(exc))
+                await asyncio.sleep(1.0)
+                continue
+            for msg in msgs:
+                await _handle(runtime.pool, n, msg)
+    finally:
+        # A pull subscription left open makes the connection's drain wait its full timeout
+        # (30 s) at shutdown: unsubscribe it ourselves.
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
 
 
 async def _handle(pool: asyncpg.Pool, n: Notifier, msg: Any) -> None:
