@@ -59,6 +59,7 @@ def run_readme_demo(clone: Path, env: dict[str, str]) -> str:
     return out
 
 
+@pytest.mark.timeout(1500)  # two whole demos, the first one installing everything
 def test_readme_demo_works_from_a_fresh_clone_twice_without_uv(tmp_path):
     if shutil.which("git") is None or shutil.which("make") is None:
         pytest.skip("needs git and make, as the README says")
