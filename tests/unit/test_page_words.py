@@ -1,0 +1,62 @@
+"""The pages' words and the dashboard's periods: pure functions, no services."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from cohort_certification import texts as certification_texts
+from cohort_certification.localise import clean_name, country
+from cohort_reporting import texts as reporting_texts
+from cohort_reporting.dashview import label
+from cohort_reporting.domain import GAIN_BUCKETS, RATINGS
+from cohort_reporting.trend import buckets, protect_across
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("module", [certification_texts, reporting_texts])
+def test_every_language_has_every_word(module):
+    keys = {lang: set(words) for lang, words in module.TEXTS.items()}
+    assert set(keys) == {"en", "fr", "ar"}
+    assert keys["fr"] == keys["en"] and keys["ar"] == keys["en"]
+    for lang, words in module.TEXTS.items():
+        assert all(value.strip() for value in words.values()), lang
+
+
+def test_no_figure_key_reaches_the_dashboard_unworded():
+    words = reporting_texts.TEXTS["fr"]
+    for key in (*RATINGS, *(name for name, _, _ in GAIN_BUCKETS)):
+        prefix = "rating_" if key in RATINGS else "gain_"
+        assert label(key, prefix, "fr") == words[prefix + key] != key
+    assert label("COM", "country", "ar") == "جزر القمر"
+    assert label("XXX", "country", "fr") == "XXX"  # not a country: shown as it came
+
+
+def test_country_names_and_names_without_bidi_controls():
+    assert [country("COM", lang) for lang in ("en", "fr", "ar")] == [
+        "Comoros",
+        "Comores",
+        "جزر القمر",
+    ]
+    assert country("NER", "fr") == "Niger" and country(None, "fr") is None
+    assert clean_name("Ali\u202eevil\u202c \u2067x\u2069") == "Alievil x"
+    assert clean_name("مصطفى\u200c") == "مصطفى\u200c"  # joiners stay: spellings need them
+
+
+def test_trend_buckets_are_months_quarters_or_years_by_span():
+    unit, spans = buckets(date(2023, 6, 5), date(2023, 9, 11))
+    assert unit == "month" and spans[0] == (date(2023, 6, 1), date(2023, 6, 30))
+    assert spans[-1] == (date(2023, 9, 1), date(2023, 9, 30)) and len(spans) == 4
+    unit, spans = buckets(date(2022, 11, 5), date(2024, 2, 11))
+    assert unit == "quarter" and spans[0] == (date(2022, 10, 1), date(2022, 12, 31))
+    assert spans[-1] == (date(2024, 1, 1), date(2024, 3, 31))
+    unit, spans = buckets(date(1990, 1, 1), date(2023, 2, 1))
+    assert unit == "year" and len(spans) == 16 and spans[-1][0] == date(2023, 1, 1)
+
+
+def test_a_lone_hidden_period_takes_the_smallest_shown_one_with_it():
+    # 30 in all, 27 shown in June: September's 3 would be 30 - 27 - 0.
+    assert protect_across([27, 0, None], [False, False, True]) == [True, False, True]
+    assert protect_across([27, None, None], [False, True, True]) == [False, True, True]
+    assert protect_across([27, 6], [False, False]) == [False, False]
