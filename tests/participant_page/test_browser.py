@@ -30,7 +30,7 @@ PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.timeout(180),  # axe on four pages, on a shared machine
+    pytest.mark.timeout(300),  # axe on four pages, on a shared machine
     requires_chromium,
 ]
 

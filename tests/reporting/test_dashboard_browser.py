@@ -18,7 +18,7 @@ from tests.reporting.test_reporting_service import play
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.timeout(240),  # three languages, downloads and axe, on a shared machine
+    pytest.mark.timeout(420),  # three languages, downloads and axe, on a shared machine
     requires_chromium,
 ]
 

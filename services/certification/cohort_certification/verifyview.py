@@ -110,7 +110,7 @@ def certificate_view(
     title_lang, title = localised(course["title"], [lang, "en", *(session.get("languages") or [])])
     fields = [
         Field("course", t["course"], title, None if title_lang == lang else title_lang, True),
-        Field("kind", t["kind"], t.get(f"kind_{row['kind']}", row["kind"])),
+        Field("kind", t["kind"], t.get(f"kind_{row['kind']}") or str(row["kind"])),
     ]
     qualification = course.get("qualification")
     if qualification:

@@ -62,6 +62,7 @@ def render(view: DashboardView, scope_text: str, start: date | None, end: date |
         downloads=downloads,
         chart=CHART
         | {
+            "width": width,
             "slot": slot,
             "bar": min(slot * 0.6, 64),
             "plot": CHART["height"] - CHART["top"] - CHART["bottom"],

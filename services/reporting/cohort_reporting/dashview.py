@@ -213,6 +213,7 @@ def dashboard_view(
     trainers = section(f, "trainers")
     satisfaction = section(f, "satisfaction")
     rate = completion.get("rate_percent")
+    cascade_people = trainers.get("cascade_participants_trained")
     mean_gain = gain.get("mean_gain")
     cards = [
         _card(
@@ -278,8 +279,8 @@ def dashboard_view(
             hidden,
             lang,
             t["cascade_sessions_note"].format(
-                people=number(trainers.get("cascade_participants_trained"), lang)
-                if trainers.get("cascade_participants_trained") is not None
+                people=number(cascade_people, lang)
+                if cascade_people is not None
                 else t["hidden"].lower()
             ),
         ),
