@@ -23,7 +23,7 @@ from tests.harness import eventually, publish_event
 
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240), requires_chromium]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420), requires_chromium]
 
 
 async def test_the_verification_page_in_chromium_in_three_languages(js, service, database_url):
