@@ -149,6 +149,8 @@ async def test_an_uploaded_file_is_checked_like_the_api_and_answered_in_words(
         no_proof = await upload(http, json.dumps(unsigned).encode(), "ar")
         assert says(no_proof.text, TEXTS["ar"]["error_no_proof"])
 
+        nothing = await http.post("/verify/file?lang=fr")
+        assert nothing.status_code == 400 and says(nothing.text, TEXTS["fr"]["file_missing"])
         garbage = await upload(http, b"\x89PNG not json")
         assert garbage.status_code == 400 and says(garbage.text, TEXTS["fr"]["file_unreadable"])
         too_big = await upload(http, b" " * (300 * 1024))

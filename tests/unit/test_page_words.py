@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from cohort_certification import texts as certification_texts
 from cohort_certification.localise import clean_name, country
+from cohort_certification.pdf import lines
 from cohort_reporting import texts as reporting_texts
 from cohort_reporting.dashview import label
 from cohort_reporting.domain import GAIN_BUCKETS, RATINGS
@@ -60,3 +61,37 @@ def test_a_lone_hidden_period_takes_the_smallest_shown_one_with_it():
     assert protect_across([27, 0, None], [False, False, True]) == [True, False, True]
     assert protect_across([27, None, None], [False, True, True]) == [False, True, True]
     assert protect_across([27, 6], [False, False]) == [False, False]
+
+
+def test_the_certificate_speaks_its_own_language():
+    facts = {
+        "course": {
+            "title": {"en": "Migration management", "fr": "Gestion des migrations"},
+            "hours": 35,
+            "qualification": {"framework": "EQF", "level": 4, "credits": 2.5},
+        },
+        "session": {
+            "languages": ["ar", "fr"],
+            "country": "COM",
+            "city": "Moroni",
+            "start_date": "2023-06-05",
+            "end_date": "2023-06-09",
+        },
+        "participant": {"given_name": "Amina", "family_name": "\u202eSoilihi"},
+    }
+    row = {
+        "facts": facts,
+        "kind": "completion",
+        "number": "IOM-2023-000001",
+        "verification_code": "ABCD-EFGH",
+        "issued_at": datetime(2023, 6, 9, 15, tzinfo=UTC),
+    }
+    ar = lines(row, "IOM")
+    assert ar["lang"] == "ar" and ar["heading"] == "شهادة إتمام"
+    assert ar["when_where"] == "5–9 يونيو 2023 · Moroni، جزر القمر"
+    assert ar["scope"] == "35 ساعة تدريب · المؤهل: EQF، المستوى 4 · 2.5 ساعات معتمدة (ECTS)"
+    assert ar["name"] == "Amina Soilihi"  # no override left to reverse what follows
+    fr = lines(row, "OIM", "fr")
+    assert fr["course"] == "Gestion des migrations"
+    assert fr["when_where"] == "5–9 juin 2023 · Moroni, Comores"
+    assert fr["issued"] == "Délivré le 9 juin 2023" and fr["for"] == "Pour OIM"

@@ -134,8 +134,8 @@ class VerifyPages:
         async def upload(request: Request) -> Response:
             lang = self._lang(request)
             t = TEXTS[lang]
-            size = int(request.headers.get("content-length") or 0)
-            if size > MAX_FILE_BYTES + 4096:
+            size = request.headers.get("content-length") or "0"
+            if not size.isdigit() or int(size) > MAX_FILE_BYTES + 4096:
                 return self._answer(request, lang, 413, t["file_too_large"])
             async with request.form(max_files=1, max_fields=4) as form:
                 lang = self._lang_of_form(request, form.get("lang"))
