@@ -95,3 +95,32 @@ def test_the_certificate_speaks_its_own_language():
     assert fr["course"] == "Gestion des migrations"
     assert fr["when_where"] == "5–9 juin 2023 · Moroni, Comores"
     assert fr["issued"] == "Délivré le 9 juin 2023" and fr["for"] == "Pour OIM"
+
+
+def test_a_hidden_period_is_drawn_as_hidden_and_explained():
+    from cohort_contracts.reports import Period, ReportPublished, ReportScope
+    from cohort_reporting.dashboard import render
+    from cohort_reporting.dashview import dashboard_view
+    from cohort_reporting.trend import Bucket
+
+    report = ReportPublished(
+        report_id="cohort:r-test",
+        kind="on_demand",
+        scope=ReportScope(country="COM"),
+        period=Period(start=date(2023, 1, 1), end=date(2023, 12, 31)),
+        figures={
+            "definition_version": "1",
+            "participants": {"trained": 33, "by_sex": {"female": 30, "male": None}},
+            "sessions": {"delivered": 2, "scheduled": 2, "cancelled": 0},
+        },
+        suppressed_cells=["participants.by_sex.male"],
+    )
+    buckets = [
+        Bucket(date(2023, 1, 1), date(2023, 3, 31), "quarter", 30, 1, False),
+        Bucket(date(2023, 4, 1), date(2023, 6, 30), "quarter", None, 1, True),
+    ]
+    html = render(dashboard_view(report, buckets, "fr", None, None), "country:COM", None, None)
+    assert '<tr data-state="hidden"><th scope="row">T2 2023</th>' in html
+    assert 'class="trend-hidden"' in html and "Par trimestre" in html
+    assert "Pourquoi certains chiffres sont masqués" in html
+    assert "Masqué : Hommes." in html
