@@ -3,7 +3,14 @@ network, where screenshots go, and the skip when Chromium is not installed."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import socket
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,3 +31,77 @@ requires_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="no /usr/bin/chromium (Debian's chromium; `make test` installs it when it can)",
 )
+
+
+# -- accessibility: axe-core from npm (pinned in tests/accessibility/js), injected by path ----
+
+AXE_DIR = Path(__file__).resolve().parent / "accessibility" / "js"
+AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = {"serious", "critical"}
+
+
+def axe_source() -> str:
+    """axe-core's script, installed with `npm ci` on first use; the test skips when Node/npm
+    are absent (as the independent verifier's tests do)."""
+    if not AXE_JS.exists():
+        npm = shutil.which("npm")
+        if not npm or not shutil.which("node"):
+            pytest.skip("the accessibility check needs Node.js and npm on PATH (not found)")
+        try:
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=AXE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail("npm ci in tests/accessibility/js took more than 180 s")
+        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    return AXE_JS.read_text()
+
+
+async def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """The serious and critical axe-core violations of the page as it is now (WCAG 2.x A/AA
+    and best practices, colour contrast included). Evaluated through the DevTools protocol,
+    not as a script tag, so pages with a strict CSP are checked as they are served."""
+    await page.evaluate(f"() => {{ {axe_source()}\n }}")
+    result = await page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v.get("impact") in SERIOUS
+    ]
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """An ASGI app on a real port of 127.0.0.1 (uvicorn, in the test's loop): its base URL."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    )
+    task = asyncio.ensure_future(server.serve(sockets=[sock]))
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        sock.close()

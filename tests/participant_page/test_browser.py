@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import ARGS, ARTIFACTS, CHROMIUM, requires_chromium
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium
 from tests.participant_page.conftest import Served
 from tests.participant_page.scenario import (
     AMINA,
@@ -22,6 +22,7 @@ from tests.participant_page.scenario import (
     GUIDE_AR,
     HANDBOOK_EN,
     HANDBOOK_FR,
+    MOUSSA,
     play,
 )
 
@@ -29,7 +30,7 @@ PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.timeout(90),
+    pytest.mark.timeout(300),  # axe on four pages, on a shared machine
     requires_chromium,
 ]
 
@@ -40,6 +41,7 @@ async def test_the_page_in_chromium_in_french_and_arabic_on_a_phone(js, served: 
     await play(js)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     requested: list[str] = []
+    problems: dict[str, list] = {}
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -102,6 +104,14 @@ async def test_the_page_in_chromium_in_french_and_arabic_on_a_phone(js, served: 
             revoked = page.locator('tr[data-certificate="iom:cert-0001"]')
             assert (await revoked.locator(".cert-status").inner_text()).startswith("Révoqué le")
             assert await revoked.locator("a.pdf").count() == 0
+            assert await valid.locator("a.credential").get_attribute("href") == (
+                "https://certs.example.org/credentials/iom:cert-0002"
+            )
+            linkedin = await valid.locator("a.linkedin").get_attribute("href")
+            assert linkedin is not None
+            assert linkedin.startswith("https://www.linkedin.com/profile/add?")
+            assert await valid.locator("a.linkedin").inner_text() == "Ajouter à mon profil LinkedIn"
+            assert await revoked.locator("a.linkedin").count() == 0
             # Readable on a phone: nothing wider than the screen but the table's own scroller.
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], width
@@ -109,7 +119,16 @@ async def test_the_page_in_chromium_in_french_and_arabic_on_a_phone(js, served: 
             assert await page.get_by_label("Adresse e-mail").count() == 1
             body = await page.inner_text("body")
             assert "Amina" not in body and "Moussa" not in body
+            problems["participant-page-fr"] = await axe_violations(page)
             await page.screenshot(path=str(ARTIFACTS / "participant-page-fr.png"), full_page=True)
+
+            # Moussa's page, in English.
+            res = await page.goto(served.link(MOUSSA))
+            assert res is not None and res.status == 200
+            assert await page.get_attribute("html", "lang") == "en"
+            assert await page.locator("main h1").inner_text() == "Your trainings"
+            problems["participant-page-en"] = await axe_violations(page)
+            await page.screenshot(path=str(ARTIFACTS / "participant-page-en.png"), full_page=True)
 
             # Amina, in Arabic, right to left.
             res = await page.goto(served.link(AMINA))
@@ -132,6 +151,7 @@ async def test_the_page_in_chromium_in_french_and_arabic_on_a_phone(js, served: 
             assert "لا توجد شهادات بعد." in await page.inner_text("main")
             body = await page.inner_text("body")
             assert "Fatima" not in body and "cert-" not in await page.content()
+            problems["participant-page-ar"] = await axe_violations(page)
             await page.screenshot(path=str(ARTIFACTS / "participant-page-ar.png"), full_page=True)
 
             # An expired link: what to do, and nothing about anyone.
@@ -142,10 +162,12 @@ async def test_the_page_in_chromium_in_french_and_arabic_on_a_phone(js, served: 
             async with page.expect_navigation():
                 await page.click("button[type=submit]")
             assert "If this address is registered" in await page.inner_text("main")
+            problems["participant-page-sent-en"] = await axe_violations(page)
             await page.screenshot(path=str(ARTIFACTS / "participant-page-expired.png"))
         finally:
             await browser.close()
 
+    assert {k: v for k, v in problems.items() if v} == {}
     assert requested, "the pages made no request at all"
     hosts = {urlsplit(url).hostname for url in requested}
     assert hosts == {"127.0.0.1"}, f"requests left localhost: {requested}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from html import unescape
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 from cohort_enrolment.links import Signer
@@ -80,6 +82,19 @@ async def test_the_page_shows_the_participants_sessions_materials_and_certificat
     assert 'data-certificate="iom:cert-0001" data-revoked="true"' in html
     assert 'data-certificate="iom:cert-0002" data-revoked="false"' in html
     assert "iom:cert-0001.pdf" not in html  # a revoked certificate's PDF is not offered
+    # The signed credential for wallets, and LinkedIn's form filled from the certificate.
+    assert 'class="credential" href="https://certs.example.org/credentials/iom:cert-0002"' in html
+    assert "Télécharger l&#39;attestation numérique (JSON)" in html
+    linkedin = re.search(r'class="linkedin" href="([^"]+)"', html)
+    assert linkedin is not None
+    url = urlsplit(unescape(linkedin.group(1)))
+    assert (url.scheme, url.netloc, url.path) == ("https", "www.linkedin.com", "/profile/add")
+    fields = dict(parse_qsl(url.query))
+    assert fields["startTask"] == "CERTIFICATION_NAME" and fields["name"] == EMM_FR
+    assert fields["organizationName"] == "IOM" and fields["certId"] == "CODE-0002"
+    assert fields["certUrl"] == "https://certs.example.org/verify/CODE-0002"
+    assert fields["issueYear"].isdigit() and 1 <= int(fields["issueMonth"]) <= 12
+    assert html.count('class="linkedin"') == 1  # not for the revoked one
     for header, value in {
         "cache-control": "no-store",
         "referrer-policy": "no-referrer",

@@ -185,7 +185,7 @@ async def test_the_moroni_scenario_gives_its_known_figures_with_the_right_cells_
         pdf = await http.get("/reports", params={"scope": "country:COM", "format": "pdf"})
         assert pdf.content.startswith(b"%PDF")
         html = (await http.get("/dashboard", params={"scope": "country:COM"})).text
-        assert 'id="participants-trained" class="kpi">30<' in html
+        assert 'id="participants-trained" data-state="shown">30<' in html
         bad = await http.get("/reports", params={"scope": "planet:Mars"})
         assert bad.status_code == 422
 

@@ -3,23 +3,24 @@ the registry of certified trainers."""
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
 from typing import Any
 
 from cohort_kit import Runtime
 from fastapi import APIRouter, Body, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from . import store
+from .checking import check_credential
 from .credentials import status_list
 from .credentials.canon import CREDENTIAL_CONTEXT
 from .credentials.document import Urls, issuer_profile, status_list_document
 from .credentials.signing import sign
-from .credentials.verifying import VerificationMethod, verify
+from .credentials.verifying import verify
 from .domain import normalise_code, xml_datetime
 from .keyring import signing_key, verification_methods
 from .settings import CertificationSettings
+from .verifypage import VerifyPages
 
 LD_JSON = "application/ld+json"
 
@@ -32,6 +33,9 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         if runtime.pool is None:
             raise HTTPException(503, "not started")
         return runtime.pool
+
+    pages = VerifyPages(pool, settings, urls)
+    router.include_router(pages.router())
 
     async def load(certificate_id: str) -> Any:
         async with pool().acquire() as con:
@@ -47,7 +51,13 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         # or one that only verifies, does not need.
         from .pdf import render
 
-        body = render(dict(row), urls.verify(row["verification_code"]))
+        agency = row["agency"]
+        body = render(
+            dict(row),
+            urls.verify(row["verification_code"]),
+            issuer=settings.agency_names.get(agency, agency.upper()),
+            branding=settings.branding.get(agency),
+        )
         return Response(body, media_type="application/pdf")
 
     @router.get("/credentials/{certificate_id}", summary="The signed OB 3.0 credential")
@@ -87,44 +97,13 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             else await status_of(row)
         )
         if "text/html" in request.headers.get("accept", ""):
-            return HTMLResponse(_page(result), status_code=200 if row else 404)
+            return await pages.code_page(request, row)
         return JSONResponse(result, status_code=200 if row else 404)
 
     @router.post("/verify", summary="Verify an uploaded credential: signature, issuer, status")
     async def verify_upload(credential: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        method_id = (credential.get("proof") or {}).get("verificationMethod") or ""
         async with pool().acquire() as con:
-            key = await store.key(con, method_id) if isinstance(method_id, str) else None
-            methods: dict[str, VerificationMethod] = {}
-            if key is not None:
-                methods = await verification_methods(con, urls, key["agency"])
-            check = verify(credential, methods.get)
-            revoked: Any = None
-            reason: str | None = None
-            entry = credential.get("credentialStatus") or {}
-            if (
-                check.verified
-                and key is not None
-                and entry.get("type") == "BitstringStatusListEntry"
-            ):
-                if entry.get("statusListCredential") != urls.status_list(key["agency"]):
-                    check.errors.append("status list of another issuer")
-                else:
-                    row = await store.certificate_by_status(
-                        con, key["agency"], int(entry.get("statusListIndex", -1))
-                    )
-                    revoked = row is not None and row["revoked_at"] is not None
-                    reason = row["revocation_reason"] if revoked and row else None
-        valid = check.verified and not check.errors
-        status = "revoked" if valid and revoked else ("valid" if valid else "invalid")
-        return {
-            "status": status,
-            "signature": check.verified,
-            "issuer": check.issuer,
-            "verification_method": check.verification_method,
-            "errors": check.errors,
-            "reason": reason if status == "revoked" else None,
-        }
+            return (await check_credential(con, urls, credential)).answer
 
     @router.get("/status-lists/{agency}", summary="The agency's Bitstring status list credential")
     async def status_list_credential(agency: str) -> Response:
@@ -184,19 +163,3 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         return [dict(r) for r in rows]
 
     return router
-
-
-def _page(result: dict[str, Any]) -> str:
-    status = result["status"]
-    colour = {"valid": "#1a7f37", "revoked": "#b42318"}.get(status, "#555")
-    rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(result.get(k) or ''))}</td></tr>"
-        for k in ("holder", "course", "issuer", "number", "issued_at", "reason")
-        if result.get(k)
-    )
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Certificate verification</title>"
-        "</head><body style='font-family:sans-serif;max-width:40em;margin:2em auto'>"
-        f"<h1 style='color:{colour}'>{html.escape(status.upper())}</h1><table>{rows}</table>"
-        "</body></html>"
-    )

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from cohort_kit import ServiceSettings
-from pydantic import Field
+from pydantic import BaseModel, Field
+
+
+class Branding(BaseModel):
+    """How one agency's printed certificates are signed and marked."""
+
+    logo: str | None = Field(None, description="Path of a PNG, JPEG or SVG logo file.")
+    signatory: str | None = Field(None, description="Name of the person who signs.")
+    signatory_title: dict[str, str] = Field(
+        default_factory=dict,
+        description='Their title per language, e.g. {"en": "Chief of Mission", '
+        '"fr": "Chef de mission"}.',
+    )
 
 
 class CertificationSettings(ServiceSettings):
@@ -32,4 +44,11 @@ class CertificationSettings(ServiceSettings):
             "icmpd": "International Centre for Migration Policy Development (ICMPD)",
         },
         description="Issuer display name per agency.",
+    )
+    branding: dict[str, Branding] = Field(
+        default_factory=dict,
+        description="Per agency: logo and signatory of the printed certificate, JSON: "
+        '{"iom": {"logo": "/etc/cohort/iom.png", "signatory": "Jane Doe", '
+        '"signatory_title": {"en": "Chief of Mission"}}}. Without it the certificate carries '
+        "the issuer's seal and name.",
     )

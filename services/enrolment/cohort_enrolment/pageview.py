@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -63,6 +64,8 @@ class CertificateView:
     code: str
     pdf_url: str
     verify_url: str
+    credential_url: str  # the signed Open Badges 3.0 credential, for wallets
+    linkedin_url: str  # LinkedIn's "add a certification" form, filled in
     revoked: str | None  # the revocation's text, or None while valid
 
 
@@ -148,17 +151,46 @@ def session_view(row: Row, lang: str) -> SessionView:
     )
 
 
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+
+
+def linkedin_url(name: str, organisation: str, issued: date, url: str, code: str) -> str:
+    """LinkedIn's documented "Add to profile" link for a certification, its fields filled
+    from the certificate (the participant still confirms on LinkedIn)."""
+    return f"{LINKEDIN_ADD}?" + urlencode(
+        {
+            "startTask": "CERTIFICATION_NAME",
+            "name": name,
+            "organizationName": organisation,
+            "issueYear": issued.year,
+            "issueMonth": issued.month,
+            "certUrl": url,
+            "certId": code,
+        }
+    )
+
+
 def certificate_view(row: Row, lang: str) -> CertificateView:
     t = TEXTS[lang]
     revoked_at = row.get("revoked_at")
+    course = _text(row.get("title"), lang)
+    verify = verify_url(row["credential_url"], row["verification_code"])
     return CertificateView(
         certificate_id=row["certificate_id"],
-        course=_text(row.get("title"), lang),
+        course=course,
         kind=t.get(f"kind_{row['kind']}") or str(row["kind"]),
         issued=str(format_date(row["issued_at"].date(), "long", locale=lang)),
         code=row["verification_code"],
         pdf_url=row["pdf_url"],
-        verify_url=verify_url(row["credential_url"], row["verification_code"]),
+        verify_url=verify,
+        credential_url=row["credential_url"],
+        linkedin_url=linkedin_url(
+            course.value,
+            str(row.get("agency") or "").upper(),
+            row["issued_at"].date(),
+            verify,
+            row["verification_code"],
+        ),
         revoked=(
             t["revoked"].format(date=format_date(revoked_at.date(), "long", locale=lang))
             if revoked_at

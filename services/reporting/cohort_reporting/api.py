@@ -6,12 +6,15 @@ from datetime import date
 from typing import Any
 
 from cohort_kit import Runtime
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from . import dashboard, exports
+from .dashview import dashboard_view
 from .domain import InvalidScope, Scope
 from .reports import build_report
+from .texts import accepted, language
+from .trend import trend
 
 FIRST = date(2000, 1, 1)
 LAST = date(2099, 12, 31)
@@ -26,7 +29,7 @@ MEDIA = {
 def make_api(runtime: Runtime) -> APIRouter:
     api = APIRouter(tags=["reports"])
 
-    async def report(scope: str, start: date | None, end: date | None) -> Any:
+    def parse(scope: str, start: date | None, end: date | None) -> tuple[Scope, date, date]:
         try:
             parsed = Scope.parse(scope)
         except InvalidScope as exc:
@@ -36,9 +39,13 @@ def make_api(runtime: Runtime) -> APIRouter:
         start, end = start or FIRST, end or LAST
         if start > end:
             raise HTTPException(422, f"'from' ({start}) is after 'to' ({end})")
+        return parsed, start, end
+
+    async def report(scope: str, start: date | None, end: date | None) -> Any:
+        parsed, first, last = parse(scope, start, end)
         assert runtime.pool is not None
         async with runtime.pool.acquire() as con:
-            return await build_report(con, parsed, start, end)
+            return await build_report(con, parsed, first, last)
 
     @api.get("/reports", summary="A report for one scope and period, computed now.")
     async def get_report(
@@ -60,11 +67,27 @@ def make_api(runtime: Runtime) -> APIRouter:
 
     @api.get("/dashboard", response_class=HTMLResponse, summary="Charts for one scope.")
     async def get_dashboard(
+        request: Request,
         scope: str = Query("country:COM"),
         start: date | None = Query(None, alias="from"),
         end: date | None = Query(None, alias="to"),
+        lang: str | None = Query(None, pattern="^[A-Za-z-]{2,12}$"),
     ) -> HTMLResponse:
-        r = await report(scope, start, end)
-        return HTMLResponse(dashboard.render(r, scope, str(start or FIRST), str(end or LAST)))
+        reader = language(lang, *accepted(request.headers.get("accept-language")))
+        parsed, first, last = parse(scope, start, end)
+        assert runtime.pool is not None
+        async with runtime.pool.acquire() as con:
+            r = await build_report(con, parsed, first, last)
+            buckets = await trend(con, parsed, first, last)
+        view = dashboard_view(r, buckets, reader, start, end)
+        return HTMLResponse(dashboard.render(view, scope, start, end))
+
+    @api.get("/dashboard.css", include_in_schema=False)
+    async def dashboard_css() -> Response:
+        return Response(
+            dashboard.CSS,
+            media_type="text/css",
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
 
     return api

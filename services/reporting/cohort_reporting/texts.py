@@ -1,0 +1,313 @@
+"""The dashboard's words in English, French and Arabic (right to left).
+
+One dictionary per language, the same keys in each (a unit test checks it). Figures' keys
+(`will_improve_performance`, `decided`, ...) are never shown: each has words here; country
+names, month names and numbers come from Babel (CLDR).
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "fr", "ar")
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
+RTL = frozenset({"ar"})
+
+EN = {
+    "site": "Cohort training network",
+    "title": "Training dashboard",
+    "language": "Language",
+    "filters": "What to show",
+    "scope": "Scope",
+    "scope_help": "country:COM, donor:Netherlands or programme:EMM2.0",
+    "from": "From",
+    "to": "To",
+    "show": "Show",
+    "period": "{start} to {end}",
+    "all_time": "all dates",
+    "download": "Download this view",
+    "csv": "CSV",
+    "xlsx": "Excel (XLSX)",
+    "pdf": "PDF",
+    "key_figures": "Key figures",
+    "participants_trained": "Participants trained",
+    "participants_trained_note": "People who completed or attended a session",
+    "sessions_delivered": "Sessions delivered",
+    "sessions_delivered_note": "{scheduled} scheduled, {cancelled} cancelled",
+    "completion_rate": "Completion rate",
+    "completion_rate_note": "Of {decided} enrolments whose outcome is known",
+    "knowledge_gain": "Mean knowledge gain",
+    "knowledge_gain_value": "+{gain} points",
+    "knowledge_gain_note": "Test score from {pre} before to {post} after, out of 100",
+    "trainers_certified": "Certified trainers",
+    "trainers_certified_note": "Trainers certified by training of trainers",
+    "cascade_sessions": "Cascade sessions",
+    "cascade_sessions_note": "Sessions led by certified trainers, {people} people trained",
+    "agree": "% agree or strongly agree",
+    "agree_note": "Share of the {respondents} evaluation respondents who agree or strongly agree",
+    "hidden": "Hidden",
+    "hidden_why": "Fewer than 5 people: hidden to protect their privacy",
+    "no_data": "No data",
+    "no_data_why": "Nothing to count in this period",
+    "trend": "Participants trained over time",
+    "trend_by_month": "By month",
+    "trend_by_quarter": "By quarter",
+    "trend_by_year": "By year",
+    "trend_caption": "Participants trained and sessions delivered per period",
+    "col_period": "Period",
+    "quarter": "Q{q} {year}",
+    "breakdowns": "Breakdowns",
+    "by_sex": "Participants trained by sex",
+    "by_nationality": "Participants trained by nationality",
+    "by_organisation_kind": "Participants trained by kind of organisation",
+    "by_programme": "Sessions delivered by programme",
+    "by_mode": "Sessions delivered by format",
+    "satisfaction": "% agree or strongly agree, per question",
+    "completion": "Outcome of enrolments",
+    "gain_distribution": "Participants by knowledge gain (points)",
+    "chart_caption": "{title}: values as a table",
+    "col_item": "Item",
+    "col_value": "Value",
+    "suppressed_list": "Hidden: {items}.",
+    "no_data_list": "No data: {items}.",
+    "suppressed_why": "Why some figures are hidden: a figure that counts fewer than 5 people "
+    "could identify them, so it is not shown, and neither is any figure from which it could "
+    "be worked out (for example a total minus the other parts).",
+    "definition": "Definitions version {version}; figures computed from {events} recorded events.",
+    "sex_female": "Women",
+    "sex_male": "Men",
+    "sex_other": "Other",
+    "sex_undisclosed": "Not stated",
+    "org_government": "Government",
+    "org_civil_society": "Civil society",
+    "org_international_organisation": "International organisation",
+    "org_academia": "Academia",
+    "org_private_sector": "Private sector",
+    "org_agency_staff": "Agency staff",
+    "mode_in_person": "In person",
+    "mode_online": "Online",
+    "mode_blended": "Blended",
+    "outcome_completed": "Completed",
+    "outcome_attended": "Attended only",
+    "outcome_not_completed": "Not completed",
+    "rating_relevance": "The training was relevant to my work",
+    "rating_will_improve_performance": "It will improve my performance",
+    "rating_methodology": "The teaching methods were effective",
+    "rating_content_quality": "The content was of good quality",
+    "gain_below_0": "Below 0",
+    "gain_0_to_9": "0 to 9",
+    "gain_10_to_19": "10 to 19",
+    "gain_20_to_29": "20 to 29",
+    "gain_30_and_more": "30 or more",
+    "bad_scope": "The scope must look like country:COM, donor:Netherlands or programme:EMM2.0.",
+}
+
+FR = {
+    "site": "Réseau de formation Cohort",
+    "title": "Tableau de bord des formations",
+    "language": "Langue",
+    "filters": "Affichage",
+    "scope": "Périmètre",
+    "scope_help": "country:COM, donor:Netherlands ou programme:EMM2.0",
+    "from": "Du",
+    "to": "Au",
+    "show": "Afficher",
+    "period": "du {start} au {end}",
+    "all_time": "toutes dates",
+    "download": "Télécharger cette vue",
+    "csv": "CSV",
+    "xlsx": "Excel (XLSX)",
+    "pdf": "PDF",
+    "key_figures": "Chiffres clés",
+    "participants_trained": "Participants formés",
+    "participants_trained_note": "Personnes ayant terminé ou suivi une session",
+    "sessions_delivered": "Sessions réalisées",
+    "sessions_delivered_note": "{scheduled} prévues, {cancelled} annulées",
+    "completion_rate": "Taux de réussite",
+    "completion_rate_note": "Sur {decided} inscriptions dont le résultat est connu",
+    "knowledge_gain": "Gain moyen de connaissances",
+    "knowledge_gain_value": "+{gain} points",
+    "knowledge_gain_note": "Score au test de {pre} avant à {post} après, sur 100",
+    "trainers_certified": "Formateurs certifiés",
+    "trainers_certified_note": "Formateurs et formatrices certifiés par une formation de "
+    "formateurs",
+    "cascade_sessions": "Sessions en cascade",
+    "cascade_sessions_note": "Sessions animées par des formateurs certifiés, {people} personnes "
+    "formées",
+    "agree": "% d'accord ou tout à fait d'accord",
+    "agree_note": "Part des {respondents} répondants à l'évaluation d'accord ou tout à fait "
+    "d'accord",
+    "hidden": "Masqué",
+    "hidden_why": "Moins de 5 personnes : masqué pour protéger leur vie privée",
+    "no_data": "Pas de données",
+    "no_data_why": "Rien à compter sur cette période",
+    "trend": "Participants formés dans le temps",
+    "trend_by_month": "Par mois",
+    "trend_by_quarter": "Par trimestre",
+    "trend_by_year": "Par année",
+    "trend_caption": "Participants formés et sessions réalisées par période",
+    "col_period": "Période",
+    "quarter": "T{q} {year}",
+    "breakdowns": "Répartitions",
+    "by_sex": "Participants formés par sexe",
+    "by_nationality": "Participants formés par nationalité",
+    "by_organisation_kind": "Participants formés par type d'organisation",
+    "by_programme": "Sessions réalisées par programme",
+    "by_mode": "Sessions réalisées par format",
+    "satisfaction": "% d'accord ou tout à fait d'accord, par question",
+    "completion": "Résultat des inscriptions",
+    "gain_distribution": "Participants par gain de connaissances (points)",
+    "chart_caption": "{title} : valeurs sous forme de tableau",
+    "col_item": "Élément",
+    "col_value": "Valeur",
+    "suppressed_list": "Masqué : {items}.",
+    "no_data_list": "Pas de données : {items}.",
+    "suppressed_why": "Pourquoi certains chiffres sont masqués : un chiffre qui compte moins "
+    "de 5 personnes pourrait permettre de les identifier ; il n'est donc pas affiché, pas plus "
+    "qu'un chiffre qui permettrait de le retrouver (par exemple un total moins les autres "
+    "parties).",
+    "definition": "Définitions version {version} ; chiffres calculés à partir de {events} "
+    "événements enregistrés.",
+    "sex_female": "Femmes",
+    "sex_male": "Hommes",
+    "sex_other": "Autre",
+    "sex_undisclosed": "Non renseigné",
+    "org_government": "Administration publique",
+    "org_civil_society": "Société civile",
+    "org_international_organisation": "Organisation internationale",
+    "org_academia": "Milieu universitaire",
+    "org_private_sector": "Secteur privé",
+    "org_agency_staff": "Personnel de l'agence",
+    "mode_in_person": "En présentiel",
+    "mode_online": "En ligne",
+    "mode_blended": "Hybride",
+    "outcome_completed": "Réussie",
+    "outcome_attended": "Suivie seulement",
+    "outcome_not_completed": "Non terminée",
+    "rating_relevance": "La formation était utile pour mon travail",
+    "rating_will_improve_performance": "Elle améliorera ma pratique professionnelle",
+    "rating_methodology": "Les méthodes pédagogiques étaient efficaces",
+    "rating_content_quality": "Le contenu était de bonne qualité",
+    "gain_below_0": "Moins de 0",
+    "gain_0_to_9": "0 à 9",
+    "gain_10_to_19": "10 à 19",
+    "gain_20_to_29": "20 à 29",
+    "gain_30_and_more": "30 ou plus",
+    "bad_scope": "Le périmètre doit être de la forme country:COM, donor:Netherlands ou "
+    "programme:EMM2.0.",
+}
+
+AR = {
+    "site": "شبكة كوهورت للتدريب",
+    "title": "لوحة متابعة التدريب",
+    "language": "اللغة",
+    "filters": "ما يُعرض",
+    "scope": "النطاق",
+    "scope_help": "country:COM أو donor:Netherlands أو programme:EMM2.0",
+    "from": "من",
+    "to": "إلى",
+    "show": "عرض",
+    "period": "من {start} إلى {end}",
+    "all_time": "كل التواريخ",
+    "download": "تنزيل هذا العرض",
+    "csv": "CSV",
+    "xlsx": "Excel (XLSX)",
+    "pdf": "PDF",
+    "key_figures": "الأرقام الرئيسية",
+    "participants_trained": "المشاركون المدرَّبون",
+    "participants_trained_note": "الأشخاص الذين أتمّوا دورة أو حضروها",
+    "sessions_delivered": "الدورات المنفَّذة",
+    "sessions_delivered_note": "{scheduled} مقررة، {cancelled} ملغاة",
+    "completion_rate": "نسبة الإتمام",
+    "completion_rate_note": "من أصل {decided} تسجيلًا معروف النتيجة",
+    "knowledge_gain": "متوسط اكتساب المعارف",
+    "knowledge_gain_value": "\u2066+{gain}\u2069 نقطة",
+    "knowledge_gain_note": "درجة الاختبار من {pre} قبل التدريب إلى {post} بعده، من 100",
+    "trainers_certified": "المدرّبون المعتمدون",
+    "trainers_certified_note": "مدرّبون اعتُمدوا عبر تدريب المدرّبين",
+    "cascade_sessions": "الدورات التعاقبية",
+    "cascade_sessions_note": "دورات يقودها مدرّبون معتمدون، {people} شخصًا مدرَّبًا",
+    "agree": "٪ موافق أو موافق بشدة",
+    "agree_note": "نسبة من وافقوا أو وافقوا بشدة من بين {respondents} مجيبًا على التقييم",
+    "hidden": "مخفي",
+    "hidden_why": "أقل من 5 أشخاص: أُخفي حمايةً لخصوصيتهم",
+    "no_data": "لا توجد بيانات",
+    "no_data_why": "لا شيء يُحصى في هذه الفترة",
+    "trend": "المشاركون المدرَّبون عبر الزمن",
+    "trend_by_month": "حسب الشهر",
+    "trend_by_quarter": "حسب الربع",
+    "trend_by_year": "حسب السنة",
+    "trend_caption": "المشاركون المدرَّبون والدورات المنفَّذة في كل فترة",
+    "col_period": "الفترة",
+    "quarter": "الربع {q} {year}",
+    "breakdowns": "التوزيعات",
+    "by_sex": "المشاركون المدرَّبون حسب الجنس",
+    "by_nationality": "المشاركون المدرَّبون حسب الجنسية",
+    "by_organisation_kind": "المشاركون المدرَّبون حسب نوع الجهة",
+    "by_programme": "الدورات المنفَّذة حسب البرنامج",
+    "by_mode": "الدورات المنفَّذة حسب الصيغة",
+    "satisfaction": "٪ موافق أو موافق بشدة، لكل سؤال",
+    "completion": "نتائج التسجيلات",
+    "gain_distribution": "المشاركون حسب اكتساب المعارف (نقاط)",
+    "chart_caption": "{title}: القيم في جدول",
+    "col_item": "البند",
+    "col_value": "القيمة",
+    "suppressed_list": "مخفي: {items}.",
+    "no_data_list": "لا توجد بيانات: {items}.",
+    "suppressed_why": "لماذا أُخفيت بعض الأرقام: الرقم الذي يُحصي أقل من 5 أشخاص قد يكشف "
+    "هويتهم، لذلك لا يُعرض، ولا يُعرض أيضًا أي رقم يمكن استنتاجه منه (مثل مجموع ناقص بقية "
+    "الأجزاء).",
+    "definition": "إصدار التعريفات {version}؛ أرقام محسوبة من {events} حدثًا مسجلًا.",
+    "sex_female": "نساء",
+    "sex_male": "رجال",
+    "sex_other": "آخر",
+    "sex_undisclosed": "غير مذكور",
+    "org_government": "جهة حكومية",
+    "org_civil_society": "المجتمع المدني",
+    "org_international_organisation": "منظمة دولية",
+    "org_academia": "الأوساط الأكاديمية",
+    "org_private_sector": "القطاع الخاص",
+    "org_agency_staff": "موظفو الوكالة",
+    "mode_in_person": "حضوري",
+    "mode_online": "عبر الإنترنت",
+    "mode_blended": "مدمج",
+    "outcome_completed": "أتمّ بنجاح",
+    "outcome_attended": "حضر فقط",
+    "outcome_not_completed": "لم يُتمّ",
+    "rating_relevance": "كان التدريب ذا صلة بعملي",
+    "rating_will_improve_performance": "سيحسّن أدائي",
+    "rating_methodology": "كانت طرق التدريس فعّالة",
+    "rating_content_quality": "كان المحتوى جيد الجودة",
+    "gain_below_0": "أقل من 0",
+    "gain_0_to_9": "من 0 إلى 9",
+    "gain_10_to_19": "من 10 إلى 19",
+    "gain_20_to_29": "من 20 إلى 29",
+    "gain_30_and_more": "30 فأكثر",
+    "bad_scope": "يجب أن يكون النطاق على شكل country:COM أو donor:Netherlands أو programme:EMM2.0.",
+}
+
+TEXTS: dict[str, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}
+
+
+def language(*wanted: str | None) -> str:
+    """The first supported language among the wanted ones (BCP 47, e.g. `fr-CA`), else en."""
+    for tag in wanted:
+        if tag:
+            primary = tag.strip().split("-")[0].split("_")[0].lower()
+            if primary in TEXTS:
+                return primary
+    return "en"
+
+
+def accepted(header: str | None) -> list[str]:
+    """Languages of an Accept-Language header, most wanted first (q=0 excluded)."""
+    weighted: list[tuple[float, int, str]] = []
+    for n, part in enumerate((header or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if tag and q > 0:
+            weighted.append((-q, n, tag))
+    return [tag for _, _, tag in sorted(weighted)]
