@@ -25,6 +25,7 @@ STAFF = "staff"
 
 _N, _Q = (NONE, None), (QUASI, None)
 
+# fmt: off
 # event type -> field -> (class, placeholder in a redacted event; STAFF for staff data)
 EVENT_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
     "course.published.v1": {
@@ -315,7 +316,8 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
             )
         },
         "r_certificate": {
-            c: QUASI for c in ("certificate_id", "session_id", "participant_id", "kind", "issued_at")
+            c: QUASI
+            for c in ("certificate_id", "session_id", "participant_id", "kind", "issued_at")
         },
         "r_revocation": {"certificate_id": QUASI, "at": NONE},
         "r_trainer": {"trainer_id": QUASI, "programme": NONE, "certificate_id": QUASI},
@@ -328,6 +330,8 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
         "r_published": {"report_key": NONE, "event_id": NONE, "published_at": NONE},
     },
 }
+
+# fmt: on
 
 
 def direct_fields(event_type: str) -> list[str]:

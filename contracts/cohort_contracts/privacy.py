@@ -134,7 +134,7 @@ class RedactionRecord(BaseModel):
 
 def redacted_data(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """`data` of an event with every direct identifier replaced (see `classification`)."""
-    from .classification import EVENT_FIELDS, DIRECT
+    from .classification import DIRECT, EVENT_FIELDS
 
     out = dict(data)
     for path, (kind, placeholder) in EVENT_FIELDS.get(event_type, {}).items():

@@ -5,6 +5,7 @@ from pathlib import Path
 from cohort_kit import Runtime, ServiceDefinition
 from fastapi import APIRouter
 
+from . import erasure  # noqa: F401  (registers the erasure duty on the intake router)
 from .api import make_api
 from .certificates import certificates
 from .handlers import intake
@@ -29,5 +30,5 @@ definition = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     settings_cls=EnrolmentSettings,
     http_routes=routes,
-    publishes_to=("ENROLMENT",),
+    publishes_to=("ENROLMENT", "PRIVACY"),
 )

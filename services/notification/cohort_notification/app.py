@@ -7,7 +7,7 @@ from typing import Any
 
 from cohort_kit import Runtime, ServiceDefinition
 
-from . import digest, reminders
+from . import digest, erasure, reminders
 from .api import make_api
 from .handlers import make_routers
 from .notifier import Clock, Notifier, utcnow
@@ -40,14 +40,16 @@ def build(settings: NotificationSettings | None = None, clock: Clock = utcnow) -
     def http(runtime: Runtime) -> Any:
         return make_api(runtime)
 
+    routers = make_routers(notifier)
+    erasure.register(routers["notification-intake"])
     return ServiceDefinition(
         name="notification",
-        routers=make_routers(notifier),
+        routers=routers,
         migrations=Path(__file__).parent / "migrations",
         settings_cls=NotificationSettings,
         http_routes=http,
         background=[deliveries, due_reminders, digests],
-        publishes_to=("NOTIFICATION",),
+        publishes_to=("NOTIFICATION", "PRIVACY"),
     )
 
 

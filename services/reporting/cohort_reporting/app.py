@@ -34,5 +34,5 @@ definition = ServiceDefinition(
     settings_cls=ReportingSettings,
     http_routes=make_api,
     background=[session_summaries],
-    publishes_to=("REPORTS",),
+    publishes_to=("REPORTS", "PRIVACY"),
 )
