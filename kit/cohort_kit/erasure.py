@@ -8,12 +8,16 @@ on `privacy.erased.<service>.<request digest>`, where the erasure worker looks f
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from cohort_contracts.privacy import ParticipantErased
 
 from .errors import Invalid
 from .units import Unit
+
+Export = Callable[[Any, str], Awaitable[dict[str, Any]]]
+Owner = Callable[[Any, str], Awaitable[str | None]]
 
 
 def request_digest(request_id: str) -> str:
@@ -58,3 +62,24 @@ async def confirm_erased(
         tail=f"{unit.service}.{request_digest(request.id)}",
         key="participant.erased",
     )
+
+
+def access_router(runtime: Any, export: Export, owner: Owner) -> Any:
+    """`GET /privacy/participants/{participant_id}?agency=`: what this service holds about
+    one participant (right of access), only for the agency that registered them. Plain
+    on purpose: authentication of HTTP routes is added by the identity work."""
+    from fastapi import APIRouter, HTTPException
+
+    router = APIRouter(tags=["privacy"])
+
+    @router.get("/privacy/participants/{participant_id}", summary="Right of access")
+    async def participant_data(participant_id: str, agency: str) -> dict[str, Any]:
+        if runtime.pool is None:
+            raise HTTPException(503, "not started")
+        async with runtime.pool.acquire() as con:
+            holder = await owner(con, participant_id)
+            if holder is not None and holder != agency:
+                raise HTTPException(403, "not_owner")
+            return {"service": runtime.name, **(await export(con, participant_id))}
+
+    return router

@@ -22,7 +22,9 @@ def build() -> ServiceDefinition:
         settings = runtime.settings
         if isinstance(settings, CertificationSettings):
             certifier.settings = settings
-        return make_api(runtime, certifier.settings)
+        router = make_api(runtime, certifier.settings)
+        router.include_router(erasure.access(runtime))
+        return router
 
     return ServiceDefinition(
         name="certification",

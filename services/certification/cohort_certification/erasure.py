@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 from cohort_kit import Router, Unit
-from cohort_kit.erasure import check_owner, confirm_erased
+from cohort_kit.erasure import access_router, check_owner, confirm_erased
 
 from . import store
 
@@ -71,3 +71,11 @@ async def participant_erasure_requested(unit: Unit) -> None:
     await store.forget_participant(unit.con, pid)
     await confirm_erased(unit, kept=KEPT)
     log.info("participant forgotten", certificates=len(certs))
+
+
+def access(runtime: Any) -> Any:
+    async def owner(con: Any, pid: str) -> str | None:
+        row = await store.fact(con, "participants", "participant_id", pid)
+        return row["agency"] if row else None
+
+    return access_router(runtime, store.export_participant, owner)

@@ -5,7 +5,7 @@ from pathlib import Path
 from cohort_kit import Runtime, ServiceDefinition
 from fastapi import APIRouter
 
-from . import erasure  # noqa: F401  (registers the erasure duty on the intake router)
+from . import erasure
 from .api import make_api
 from .certificates import certificates
 from .handlers import intake
@@ -21,6 +21,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter()
     router.include_router(make_api(runtime))
     router.include_router(make_page(runtime, ISSUER))
+    router.include_router(erasure.access(runtime))
     return router
 
 

@@ -8,9 +8,11 @@ have started or ended stay, with their attendance, marks and outcomes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from cohort_kit import Unit
-from cohort_kit.erasure import check_owner, confirm_erased
+from cohort_kit.erasure import access_router, check_owner, confirm_erased
 
 from . import store
 from .handlers import LIVE, _emit_cancelled, _fit_capacity, intake
@@ -45,3 +47,10 @@ async def participant_erasure_requested(unit: Unit) -> None:
     await store.forget_participant(unit.con, pid, unit.event.time)
     await confirm_erased(unit, cancelled=cancelled, kept=KEPT)
     log.info("participant forgotten", cancelled=len(cancelled))
+
+
+def access(runtime: Any) -> Any:
+    async def owner(con: Any, pid: str) -> str | None:
+        return await store.owner(con, "participants", "participant_id", pid)
+
+    return access_router(runtime, store.export_participant, owner)

@@ -38,7 +38,9 @@ def build(settings: NotificationSettings | None = None, clock: Clock = utcnow) -
         await digest.run(runtime.pool, configure(runtime))
 
     def http(runtime: Runtime) -> Any:
-        return make_api(runtime)
+        router = make_api(runtime)
+        router.include_router(erasure.access(runtime))
+        return router
 
     routers = make_routers(notifier)
     erasure.register(routers["notification-intake"])

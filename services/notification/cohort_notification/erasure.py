@@ -9,9 +9,11 @@ deleted, and the name removed from organisers' digests.
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from cohort_kit import Router, Unit
-from cohort_kit.erasure import check_owner, confirm_erased
+from cohort_kit.erasure import access_router, check_owner, confirm_erased
 
 from . import store
 
@@ -50,3 +52,11 @@ async def participant_erasure_requested(unit: Unit) -> None:
             await store.forget_published_outbox(con, needles)
     await confirm_erased(unit, kept=KEPT)
     log.info("participant forgotten", deliveries=scrubbed)
+
+
+def access(runtime: Any) -> Any:
+    async def owner(con: Any, pid: str) -> str | None:
+        row = await store.participant(con, pid)
+        return row["agency"] if row else None
+
+    return access_router(runtime, store.export_participant, owner)

@@ -7,9 +7,11 @@ they count as having refused statistics, so later reports no longer count them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from cohort_kit import Router, Unit
-from cohort_kit.erasure import check_owner, confirm_erased
+from cohort_kit.erasure import access_router, check_owner, confirm_erased
 
 from . import store
 
@@ -33,3 +35,10 @@ async def participant_erasure_requested(unit: Unit) -> None:
     await store.note_event(unit.con, "reporting-intake", unit.event.time)
     await confirm_erased(unit, kept=KEPT)
     log.info("participant forgotten")
+
+
+def access(runtime: Any) -> Any:
+    async def owner(con: Any, pid: str) -> str | None:
+        return await store.participant_agency(con, pid)
+
+    return access_router(runtime, store.export_participant, owner)
