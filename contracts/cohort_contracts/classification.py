@@ -204,7 +204,7 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
     "certification": {
         **_KIT,
         "courses": {"course_id": NONE, "agency": NONE, "data": NONE},
-        "sessions": {"session_id": NONE, "agency": NONE, "data": DIRECT},  # organiser_email
+        "sessions": {"session_id": NONE, "agency": NONE, "data": STAFF},  # organiser_email
         "participants": {"participant_id": QUASI, "agency": NONE, "data": DIRECT},
         "number_counters": {"agency": NONE, "year": NONE, "last_value": NONE},
         "status_counters": {"agency": NONE, "last_index": NONE},

@@ -84,13 +84,16 @@ class ErasureWorker:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         sub = await self.js.pull_subscribe_bind("privacy-requests", stream="INTAKE")
-        while stop is None or not stop.is_set():
-            try:
-                msgs = await sub.fetch(1, timeout=1.0)
-            except nats.errors.TimeoutError:
-                continue
-            for msg in msgs:
-                await self.handle(msg)
+        try:
+            while stop is None or not stop.is_set():
+                try:
+                    msgs = await sub.fetch(1, timeout=1.0)
+                except nats.errors.TimeoutError:
+                    continue
+                for msg in msgs:
+                    await self.handle(msg)
+        finally:
+            await sub.unsubscribe()
 
     async def handle(self, msg: Msg) -> str:
         seq = msg.metadata.sequence.stream

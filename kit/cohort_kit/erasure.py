@@ -60,7 +60,7 @@ async def confirm_erased(
         ),
         subject_id=request.payload.participant_id,
         tail=f"{unit.service}.{request_digest(request.id)}",
-        key="participant.erased",
+        key=f"participant.erased:{unit.service}",  # ids differ per service (dedup)
     )
 
 

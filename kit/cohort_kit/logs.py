@@ -9,6 +9,18 @@ import structlog
 
 from .tracing import add_trace_ids
 
+# Log fields named like a direct identifier (contracts/classification.py) never reach the
+# output: a log line is kept longer and copied further than any table.
+PERSONAL_KEYS = frozenset(
+    {"given_name", "family_name", "email", "phone", "position", "comment", "address", "name"}
+)
+
+
+def drop_personal_fields(_: object, __: str, event_dict: dict) -> dict:
+    for key in PERSONAL_KEYS & event_dict.keys():
+        event_dict[key] = "[dropped]"
+    return event_dict
+
 
 def configure_logging(service: str, fmt: str = "auto", level: str = "info") -> None:
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
@@ -18,6 +30,7 @@ def configure_logging(service: str, fmt: str = "auto", level: str = "info") -> N
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            drop_personal_fields,
             add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
