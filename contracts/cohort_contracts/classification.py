@@ -265,7 +265,8 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
             "label": NONE, "due_at": NONE, "start_date": NONE, "state": NONE,
         },
         "digest_items": {
-            "item_id": NONE, "organiser_email": STAFF, "session_id": NONE, "agency": NONE,
+            # item_id is "<cause>|<kind>|<participant name>"
+            "item_id": DIRECT, "organiser_email": STAFF, "session_id": NONE, "agency": NONE,
             "day": NONE, "kind": NONE, "detail": DIRECT, "digested": NONE, "added_at": NONE,
         },
         "page_links": {

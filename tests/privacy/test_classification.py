@@ -29,7 +29,7 @@ def test_every_field_of_every_event_is_classified():
         classified = EVENT_FIELDS.get(spec.type, {})
         assert fields == set(classified), (
             f"{spec.type}: unclassified {sorted(fields - set(classified))}, "
-            f"stale {sorted(set(classified) - fields)} (contracts/cohort_contracts/classification.py)"
+            f"stale {sorted(set(classified) - fields)} (see cohort_contracts/classification.py)"
         )
         for name, (kind, _) in classified.items():
             assert kind in CLASSES, f"{spec.type}.{name}: {kind!r}"

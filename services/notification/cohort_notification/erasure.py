@@ -22,7 +22,7 @@ log = structlog.get_logger(__name__)
 ERASES = {
     "participants": ("given_name", "family_name", "email", "phone"),
     "deliveries": ("address", "subject", "body_text", "body_html", "attachments", "last_error"),
-    "digest_items": ("detail",),
+    "digest_items": ("item_id", "detail"),
 }
 KEPT = (
     "participant (id, agency, language)",

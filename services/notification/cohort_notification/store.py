@@ -428,7 +428,8 @@ async def forget_name_in_organiser_copies(con: Con, participant_id: str, name: s
     rendered digests of the sessions the person was enrolled in."""
     sessions = "SELECT session_id FROM enrolments WHERE participant_id = $1"
     await con.execute(
-        f"""UPDATE digest_items SET detail = detail || '{{"who": null}}'::jsonb
+        f"""UPDATE digest_items SET detail = detail || '{{"who": null}}'::jsonb,
+                   item_id = replace(item_id, '|' || $2, '|[erased]')
             WHERE detail->>'who' = $2 AND session_id IN ({sessions})""",
         participant_id,
         name,
