@@ -578,7 +578,7 @@ async def live_enrolments_not_started(
 async def forget_participant(con: Con, participant_id: str, at: datetime) -> None:
     await con.execute(
         """UPDATE participants SET given_name = NULL, family_name = NULL, email = NULL,
-                  erased_at = $2
+                  erased_at = coalesce(erased_at, $2)
            WHERE participant_id = $1""",
         participant_id,
         at,

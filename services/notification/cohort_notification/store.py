@@ -388,7 +388,8 @@ async def forget_participant(con: Con, participant_id: str, at: datetime) -> asy
     """Clear the person's names and contacts; return what they were (to scrub copies)."""
     return await con.fetchrow(
         """UPDATE participants p SET given_name = NULL, family_name = NULL, email = NULL,
-                  phone = NULL, consent_contact = false, erased_at = $2
+                  phone = NULL, consent_contact = false,
+                  erased_at = coalesce(p.erased_at, $2)
            FROM (SELECT participant_id, given_name, family_name, email, phone
                  FROM participants WHERE participant_id = $1 FOR UPDATE) old
            WHERE p.participant_id = old.participant_id

@@ -603,12 +603,13 @@ async def participant_agency(con: asyncpg.Connection, participant_id: str) -> st
 
 async def forget_participant(con: asyncpg.Connection, participant_id: str, at: datetime) -> None:
     """Attributes gone, counted as refusing statistics; a later profile (a new
-    registration after the erasure) wins again, as for any update."""
+    registration after the erasure) wins again, as for any update. Erasing an erased
+    profile changes nothing (a duplicate request ends in the same state)."""
     await con.execute(
         """INSERT INTO r_participant VALUES ($1, $2, 'undisclosed', '', '', '', false)
            ON CONFLICT (participant_id) DO UPDATE SET at = $2, sex = 'undisclosed',
              organisation_kind = '', nationality = '', residence = '', statistics = false
-           WHERE r_participant.at <= $2""",
+           WHERE r_participant.at <= $2 AND r_participant.nationality <> ''""",
         participant_id,
         at,
     )
