@@ -165,6 +165,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
         "privacy-requests",
         _intake("participant.erasure_requested"),
         "Erasure worker: requests to forget a participant.",
+        ack_wait_seconds=10.0,  # the worker reports progress meanwhile (eraser.py)
         max_ack_pending=1,
     ),
 )

@@ -96,6 +96,14 @@ class ErasureWorker:
             await sub.unsubscribe()
 
     async def handle(self, msg: Msg) -> str:
+        """One request, start to end; the ack wait is extended while it runs."""
+        beat = asyncio.ensure_future(_keep_alive(msg))
+        try:
+            return await self._handle(msg)
+        finally:
+            beat.cancel()
+
+    async def _handle(self, msg: Msg) -> str:
         seq = msg.metadata.sequence.stream
         try:
             event = REGISTRY.parse(msg.data, msg.subject)
@@ -297,6 +305,15 @@ class ErasureWorker:
         await msg.ack()
         log.warning("dead-lettered", reason=reason)
         return "dead_lettered"
+
+
+async def _keep_alive(msg: Msg, every: float = 3.0) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await msg.in_progress()
+        except Exception as exc:  # connection trouble: the request comes back, steps are idempotent
+            log.warning("could not extend the ack wait", error=repr(exc))
 
 
 def _deadlettered_body(text: str) -> str:

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import fresh_database
 from tests.harness import eventually, publish_event
+from tests.harness import read_stream as stored_in
 from tests.privacy import history as h
 
 pytestmark = pytest.mark.integration
@@ -105,8 +106,10 @@ async def live_then_rebuild(nats_url: str, pg_admin_dsn: str, events: list[dict]
                 await publish_event(js, event)
 
             async def all_completed() -> bool:
-                info = await js.stream_info("PRIVACY", subjects_filter="privacy.completed.>")
-                done = info.state.messages >= erasures
+                stored = await stored_in(js, "PRIVACY")
+                done = (
+                    sum(1 for m in stored if m.subject.startswith("privacy.completed.")) >= erasures
+                )
                 consumer = await js.consumer_info("INTAKE", "enrolment-intake")
                 return done and consumer.num_pending == 0 and consumer.num_ack_pending == 0
 
@@ -179,3 +182,64 @@ async def test_a_redacted_slot_replays_as_its_record(js):
     assert [m.seq for m in seen] == [1, 2, 3] and seen[1].redacted
     assert json.loads(seen[1].data)["id"] == person["id"]
     assert "zubeida1" not in seen[1].data.decode()
+
+
+class Killed(Exception):
+    """Stands for the worker process dying at a step."""
+
+
+async def test_a_worker_killed_between_steps_resumes_to_the_same_end_state(
+    js, nats_url, database_url
+):
+    """Killed after the record and before the delete, then after the deletes and before
+    the completion; a duplicate request arrives meanwhile. The end state is the same."""
+    runtime = Runtime(
+        enrolment,
+        EnrolmentSettings(
+            nats_url=nats_url, database_url=database_url, http_port=0, relay_poll_seconds=0.1
+        ),
+    )
+    await runtime.start()
+    try:
+        for event in [
+            h.course(),
+            h.session(h.FUTURE, h.FAR, 2, h.at(60 * 24 * 300)),
+            h.person("iom:p-x", 1),
+            h.evaluation("iom:p-x", "Zubeida1q liked it", 50),
+            h.erase("iom:p-x", 100),
+        ]:
+            await publish_event(js, event)
+        for crash_at in ("recorded INTAKE 4", "redacted"):
+
+            async def die(name: str, crash_at: str = crash_at) -> None:
+                if name == crash_at:
+                    raise Killed(name)
+
+            worker = ErasureWorker(js, services=("enrolment",), poll_seconds=0.05, step=die)
+            with pytest.raises(Killed):
+                await worker.run()
+            # never acknowledged: the request comes back after the consumer's ack wait
+        await publish_event(js, h.erase("iom:p-x", 101))  # a duplicate request
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(
+            ErasureWorker(js, services=("enrolment",), poll_seconds=0.05).run(stop)
+        )
+
+        async def completions() -> list[dict]:
+            done = [
+                json.loads(m.data)["data"]
+                for m in await stored_in(js, "PRIVACY")
+                if m.subject.startswith("privacy.completed.")
+            ]
+            return done if len(done) >= 2 else []
+
+        done = await eventually(completions, timeout=90)
+        stop.set()
+        await task
+    finally:
+        await runtime.stop()
+    first, second = done
+    assert {(s["stream"], s["seq"]) for s in first["redacted"]} == {("INTAKE", 3), ("INTAKE", 4)}
+    assert second["redacted"] == []
+    texts = [m.data.decode() async for m in read_stream(js, "INTAKE")]
+    assert len(texts) == 6 and not [t for t in texts if "Zubeida1q" in t or "zubeida1." in t]
