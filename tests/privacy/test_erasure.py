@@ -208,6 +208,19 @@ async def test_a_duplicate_request_ends_in_the_same_state(js, nats_url, pg_admin
         for event in history():
             await publish_event(js, event)
         await eventually(lambda: _has_messages(js, "CERTIFICATION"), timeout=60)
+        await eventually(lambda: _quiet(js, net), timeout=60)
+        # Right of access: each service tells IOM what it holds about A; ICMPD gets nothing.
+        mine = h.person("x", 1)["data"]["email"]
+        document = {}
+        for name, runtime in net.runtimes.items():
+            async with client(runtime) as http:
+                answer = await http.get(f"/privacy/participants/{A}", params={"agency": "iom"})
+                refused = await http.get(f"/privacy/participants/{A}", params={"agency": "icmpd"})
+            assert answer.status_code == 200 and refused.status_code == 403, name
+            document[name] = answer.json()
+        assert mine in json.dumps(document["notification"])
+        assert document["certification"]["certificates"]
+        assert document["enrolment"]["enrolments"]
         await publish_event(js, h.erase(A, 60 * 24 * 50))
         await eventually(lambda: completions(js), timeout=60)
         await eventually(lambda: _notification_saw_cancellation(net), timeout=30)

@@ -122,6 +122,15 @@ async def live_then_rebuild(nats_url: str, pg_admin_dsn: str, events: list[dict]
             await worker
             await runtime.stop()
         live = await state(live_db)
+        erased = {
+            e["data"]["participant_id"]
+            for e in events
+            if e["type"] == "participant.erasure_requested.v1"
+        }
+        raw = [m.data.decode() for m in await stored_in(js, "INTAKE")]
+        for n, pid in enumerate(PEOPLE):
+            found = [t for t in raw if f"zubeida{n}.private" in t]
+            assert (not found) if pid in erased else found, pid
         await rebuild(enrolment, nats_url, again)
         assert await state(again) == live
         for row in live["people"]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cohort_kit import Runtime, ServiceDefinition
+from fastapi import APIRouter
 
 from . import digest, erasure, reminders
 from .api import make_api
@@ -38,7 +39,8 @@ def build(settings: NotificationSettings | None = None, clock: Clock = utcnow) -
         await digest.run(runtime.pool, configure(runtime))
 
     def http(runtime: Runtime) -> Any:
-        router = make_api(runtime)
+        router = APIRouter()  # make_api's router has its own prefix
+        router.include_router(make_api(runtime))
         router.include_router(erasure.access(runtime))
         return router
 
