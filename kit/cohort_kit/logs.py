@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
@@ -16,7 +18,9 @@ PERSONAL_KEYS = frozenset(
 )
 
 
-def drop_personal_fields(_: object, __: str, event_dict: dict) -> dict:
+def drop_personal_fields(
+    _: object, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key in PERSONAL_KEYS & event_dict.keys():
         event_dict[key] = "[dropped]"
     return event_dict
