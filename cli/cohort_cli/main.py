@@ -124,6 +124,34 @@ def cmd_contracts_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy_worker(args: argparse.Namespace) -> int:
+    from .privacy import run_worker
+
+    asyncio.run(run_worker(args.nats_url))
+    return 0
+
+
+def cmd_privacy_export(args: argparse.Namespace) -> int:
+    import json
+
+    from .privacy import export, service_urls
+
+    doc = asyncio.run(export(args.agency, args.participant, service_urls(args.service)))
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_privacy_sweep(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from .privacy import load_retention, sweep
+
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    asked = asyncio.run(sweep(args.nats_url, load_retention(Path(args.retention)), now))
+    print(f"requested erasure of {len(asked)} participants (retention_expired)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cohort", description="Cohort event backbone.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -174,6 +202,27 @@ def parser() -> argparse.ArgumentParser:
     exp = csub.add_parser("export", help="write JSON Schemas and the AsyncAPI document")
     exp.add_argument("dir")
     exp.set_defaults(func=cmd_contracts_export)
+
+    privacy = sub.add_parser("privacy", help="erasure worker, access export, retention sweep")
+    psub = privacy.add_subparsers(dest="privacy_command", required=True)
+    pw = psub.add_parser("worker", help="redact the streams once every service has erased")
+    pw.add_argument("--nats-url", default="nats://127.0.0.1:14222")
+    pw.set_defaults(func=cmd_privacy_worker)
+    pe = psub.add_parser("export", help="everything the network holds about one participant")
+    pe.add_argument("--agency", required=True)
+    pe.add_argument("--participant", required=True)
+    pe.add_argument(
+        "--service",
+        action="append",
+        default=[],
+        help="name=base URL, once per service (e.g. enrolment=http://127.0.0.1:18080)",
+    )
+    pe.set_defaults(func=cmd_privacy_export)
+    ps = psub.add_parser("sweep", help="publish retention_expired erasure requests")
+    ps.add_argument("--nats-url", default="nats://127.0.0.1:14222")
+    ps.add_argument("--retention", required=True, help="YAML: {agency: {contacts: days}}")
+    ps.add_argument("--now", help="RFC 3339 time to sweep as of (default: now)")
+    ps.set_defaults(func=cmd_privacy_sweep)
     return p
 
 

@@ -26,6 +26,7 @@ from .enrolments import (
 from .evaluations import EvaluationSubmitted
 from .notifications import NotificationFailed, NotificationSent
 from .participants import ParticipantRegistered
+from .privacy import ErasureCompleted, ParticipantErased, ParticipantErasureRequested
 from .registry import EventSpec, Registry
 from .reports import ReportPublished
 from .sessions import SessionCancelled, SessionClosed, SessionRescheduled, SessionScheduled
@@ -139,4 +140,27 @@ NETWORK_SPECS = [
     ),
 ]
 
-REGISTRY = Registry([*INTAKE_SPECS, *NETWORK_SPECS])
+PRIVACY_SPECS = [
+    EventSpec(
+        "participant.erasure_requested.v1",
+        ParticipantErasureRequested,
+        INTAKE,
+        description="Forget a participant (only the agency that registered them may ask).",
+    ),
+    EventSpec(
+        "participant.erased.v1",
+        ParticipantErased,
+        "PRIVACY",
+        subject="privacy.erased.>",
+        description="A service forgot a participant: privacy.erased.<service>.<request digest>.",
+    ),
+    EventSpec(
+        "erasure.completed.v1",
+        ErasureCompleted,
+        "PRIVACY",
+        subject="privacy.completed.>",
+        description="The network forgot a participant: privacy.completed.<agency>.",
+    ),
+]
+
+REGISTRY = Registry([*INTAKE_SPECS, *NETWORK_SPECS, *PRIVACY_SPECS])

@@ -76,6 +76,14 @@ DEADLETTER = StreamSpec(
     "Messages that can never be applied, with reason, original bytes and headers.",
 )
 
+PRIVACY = StreamSpec(
+    "PRIVACY",
+    ("privacy.>",),
+    "Erasure: services' confirmations (privacy.erased.<service>.>), completions "
+    "(privacy.completed.<agency>) and redaction records (privacy.redaction.<stream>.<seq>). "
+    "Holds no direct identifier; kept for the network's life, like INTAKE.",
+)
+
 STREAMS: tuple[StreamSpec, ...] = (
     INTAKE,
     ENROLMENT,
@@ -84,6 +92,7 @@ STREAMS: tuple[StreamSpec, ...] = (
     REPORTS,
     REPORTING,
     DEADLETTER,
+    PRIVACY,
 )
 
 
@@ -110,6 +119,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
             "session.rescheduled",
             "participant.registered",
             "certificate.revocation_requested",
+            "participant.erasure_requested",
         ),
         "Certification: course, session and participant facts; revocation requests.",
     ),
@@ -148,6 +158,15 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     ),
     ConsumerSpec(
         "REPORTING", "reporting-ticks", ("reporting.tick.>",), "Reporting: periodic report ticks."
+    ),
+    # The erasure worker (`cohort privacy worker`): one request at a time, in INTAKE order.
+    ConsumerSpec(
+        "INTAKE",
+        "privacy-requests",
+        _intake("participant.erasure_requested"),
+        "Erasure worker: requests to forget a participant.",
+        ack_wait_seconds=10.0,  # the worker reports progress meanwhile (eraser.py)
+        max_ack_pending=1,
     ),
 )
 

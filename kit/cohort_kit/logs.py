@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
 from .tracing import add_trace_ids
+
+# Log fields named like a direct identifier (contracts/classification.py) never reach the
+# output: a log line is kept longer and copied further than any table.
+PERSONAL_KEYS = frozenset(
+    {"given_name", "family_name", "email", "phone", "position", "comment", "address", "name"}
+)
+
+
+def drop_personal_fields(
+    _: object, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key in PERSONAL_KEYS & event_dict.keys():
+        event_dict[key] = "[dropped]"
+    return event_dict
 
 
 def configure_logging(service: str, fmt: str = "auto", level: str = "info") -> None:
@@ -18,6 +34,7 @@ def configure_logging(service: str, fmt: str = "auto", level: str = "info") -> N
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            drop_personal_fields,
             add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),

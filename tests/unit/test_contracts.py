@@ -399,6 +399,8 @@ EXPECTED_SUBJECTS = {
     "notification.sent.v1": ("NOTIFICATION", "notification.sent"),
     "notification.failed.v1": ("NOTIFICATION", "notification.failed"),
     "report.published.v1": ("REPORTS", "reports.>"),
+    "participant.erased.v1": ("PRIVACY", "privacy.erased.>"),
+    "erasure.completed.v1": ("PRIVACY", "privacy.completed.>"),
 }
 INTAKE_TYPES = {
     "course.published.v1",
@@ -413,6 +415,7 @@ INTAKE_TYPES = {
     "assessment.recorded.v1",
     "certificate.revocation_requested.v1",
     "evaluation.submitted.v1",
+    "participant.erasure_requested.v1",
 }
 
 

@@ -68,7 +68,7 @@ def test_a_consumer_whose_live_config_differs_is_reported_field_by_field():
 
 def test_every_consumer_reads_a_declared_stream_and_is_named_after_its_service():
     names = {s.name for s in STREAMS}
-    services = {"enrolment", "certification", "notification", "reporting"}
+    services = {"enrolment", "certification", "notification", "reporting", "privacy"}
     for c in CONSUMERS:
         assert c.stream in names
         assert c.service in services

@@ -42,6 +42,9 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             row = await store.certificate(con, certificate_id)
         if row is None:
             raise HTTPException(404, "unknown certificate")
+        if row["erased_at"] is not None:
+            # The holder was forgotten: only the holder's own copy remains (see erasure.py).
+            raise HTTPException(410, "the holder's data was erased; the holder keeps the copy")
         return row
 
     @router.get("/credentials/{certificate_id}.pdf", summary="The printable certificate")
@@ -68,9 +71,14 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
     async def status_of(row: Any) -> dict[str, Any]:
         async with pool().acquire() as con:
             methods = await verification_methods(con, urls, row["agency"])
-        check = verify(row["credential"], methods.get)
-        state = "revoked" if row["revoked_at"] else ("valid" if check.verified else "invalid")
+        erased = row["erased_at"] is not None
+        # An erased holder's credential is gone; it verified when issued and the register
+        # keeps its hash. Erasure is not revocation, so the state is the register's.
+        check = verify(row["credential"], methods.get) if not erased else None
+        verified = erased or (check is not None and check.verified)
+        state = "revoked" if row["revoked_at"] else ("valid" if verified else "invalid")
         facts = row["facts"]
+        person = facts["participant"]
         return {
             "status": state,
             "certificate_id": row["certificate_id"],
@@ -80,10 +88,10 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             "revoked_at": row["revoked_at"].isoformat() if row["revoked_at"] else None,
             "superseded_by": row["superseded_by"],
             "issued_at": row["issued_at"].isoformat(),
-            "holder": f"{facts['participant']['given_name']} {facts['participant']['family_name']}",
+            "holder": None if erased else f"{person['given_name']} {person['family_name']}",
             "course": row["credential"]["name"],
             "issuer": row["credential"]["issuer"]["name"],
-            "errors": check.errors,
+            "errors": check.errors if check else [],
             "credential_url": urls.credential(row["certificate_id"]),
         }
 

@@ -229,3 +229,49 @@ async def activate_key(
         multibase,
         seed,
     )
+
+
+# --- erasure (see erasure.py) --------------------------------------------------------------
+
+
+async def certificates_of(con: Con, participant_id: str) -> list[asyncpg.Record]:
+    """Every certificate of the participant, superseded and revoked ones included."""
+    return await con.fetch(
+        "SELECT * FROM certificates WHERE participant_id = $1 ORDER BY certificate_id",
+        participant_id,
+    )
+
+
+async def strip_certificate(
+    con: Con, certificate_id: str, sha256: str, credential: dict, facts: dict, at: datetime
+) -> None:
+    await con.execute(
+        """UPDATE certificates SET credential_sha256 = $2, credential = $3, facts = $4,
+                  erased_at = $5
+           WHERE certificate_id = $1 AND erased_at IS NULL""",
+        certificate_id,
+        sha256,
+        credential,
+        facts,
+        at,
+    )
+
+
+async def forget_participant(con: Con, participant_id: str) -> None:
+    await con.execute("DELETE FROM participants WHERE participant_id = $1", participant_id)
+
+
+async def export_participant(con: Con, participant_id: str) -> dict[str, Any]:
+    """Everything this service holds about one participant (right of access)."""
+    person = await fact(con, "participants", "participant_id", participant_id)
+    certs = await certificates_of(con, participant_id)
+    trainer = await con.fetch("SELECT * FROM trainers WHERE trainer_id = $1", participant_id)
+    return {
+        "participant": dict(person["data"]) if person else None,
+        "certificates": [_jsonable(dict(r)) for r in certs],
+        "trainer_registry": [_jsonable(dict(r)) for r in trainer],
+    }
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}

@@ -5,6 +5,7 @@ from pathlib import Path
 from cohort_kit import Runtime, ServiceDefinition
 from fastapi import APIRouter
 
+from . import erasure
 from .api import make_api
 from .certificates import certificates
 from .handlers import intake
@@ -20,6 +21,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter()
     router.include_router(make_api(runtime))
     router.include_router(make_page(runtime, ISSUER))
+    router.include_router(erasure.access(runtime))
     return router
 
 
@@ -29,5 +31,5 @@ definition = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     settings_cls=EnrolmentSettings,
     http_routes=routes,
-    publishes_to=("ENROLMENT",),
+    publishes_to=("ENROLMENT", "PRIVACY"),
 )

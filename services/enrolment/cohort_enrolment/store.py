@@ -169,7 +169,8 @@ async def upsert_participant(
            ON CONFLICT (participant_id) DO UPDATE SET
              organisation = EXCLUDED.organisation, registered_at = EXCLUDED.registered_at,
              given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name,
-             email = EXCLUDED.email, preferred_language = EXCLUDED.preferred_language
+             email = EXCLUDED.email, preferred_language = EXCLUDED.preferred_language,
+             erased_at = NULL
            WHERE participants.registered_at <= EXCLUDED.registered_at""",
         p.participant_id,
         agency,
@@ -553,3 +554,56 @@ async def page_certificates(con: Con, participant_id: str) -> list[asyncpg.Recor
            ORDER BY c.issued_at DESC, c.certificate_id""",
         participant_id,
     )
+
+
+# --- erasure (see erasure.py) --------------------------------------------------------------
+
+
+async def live_enrolments_not_started(
+    con: Con, participant_id: str, at: datetime
+) -> list[asyncpg.Record]:
+    """The participant's live enrolments in sessions whose first day is after `at`
+    (in the session's own time zone), in queue order."""
+    return await con.fetch(  # type: ignore[no-any-return]
+        """SELECT e.* FROM enrolments e JOIN sessions s USING (session_id)
+           WHERE e.participant_id = $1 AND e.status IN ('confirmed', 'waitlisted')
+             AND s.status = 'scheduled'
+             AND s.start_date > ($2::timestamptz AT TIME ZONE coalesce(s.timezone, 'UTC'))::date
+           ORDER BY e.queue_key, e.enrolment_id""",
+        participant_id,
+        at,
+    )
+
+
+async def forget_participant(con: Con, participant_id: str, at: datetime) -> None:
+    await con.execute(
+        """UPDATE participants SET given_name = NULL, family_name = NULL, email = NULL,
+                  erased_at = coalesce(erased_at, $2)
+           WHERE participant_id = $1""",
+        participant_id,
+        at,
+    )
+
+
+async def export_participant(con: Con, participant_id: str) -> dict[str, Any]:
+    """Everything this service holds about one participant (right of access)."""
+
+    async def rows(sql: str) -> list[dict[str, Any]]:
+        return [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
+            for r in await con.fetch(sql, participant_id)
+        ]
+
+    return {
+        "participant": await rows("SELECT * FROM participants WHERE participant_id = $1"),
+        "enrolments": await rows("SELECT * FROM enrolments WHERE participant_id = $1"),
+        "attendance": await rows("SELECT * FROM attendance WHERE participant_id = $1"),
+        "assessments": await rows("SELECT * FROM assessments WHERE participant_id = $1"),
+        "evaluations": await rows("SELECT * FROM evaluations WHERE participant_id = $1"),
+        "completions": await rows(
+            """SELECT c.* FROM completions c JOIN enrolments e USING (enrolment_id)
+               WHERE e.participant_id = $1"""
+        ),
+        "certificates": await rows("SELECT * FROM certificates WHERE participant_id = $1"),
+        "link_requests": await rows("SELECT * FROM link_requests WHERE participant_id = $1"),
+    }

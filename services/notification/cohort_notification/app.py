@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from cohort_kit import Runtime, ServiceDefinition
+from fastapi import APIRouter
 
-from . import digest, reminders
+from . import digest, erasure, reminders
 from .api import make_api
 from .handlers import make_routers
 from .notifier import Clock, Notifier, utcnow
@@ -38,16 +39,21 @@ def build(settings: NotificationSettings | None = None, clock: Clock = utcnow) -
         await digest.run(runtime.pool, configure(runtime))
 
     def http(runtime: Runtime) -> Any:
-        return make_api(runtime)
+        router = APIRouter()  # make_api's router has its own prefix
+        router.include_router(make_api(runtime))
+        router.include_router(erasure.access(runtime))
+        return router
 
+    routers = make_routers(notifier)
+    erasure.register(routers["notification-intake"])
     return ServiceDefinition(
         name="notification",
-        routers=make_routers(notifier),
+        routers=routers,
         migrations=Path(__file__).parent / "migrations",
         settings_cls=NotificationSettings,
         http_routes=http,
         background=[deliveries, due_reminders, digests],
-        publishes_to=("NOTIFICATION",),
+        publishes_to=("NOTIFICATION", "PRIVACY"),
     )
 
 

@@ -63,6 +63,8 @@ class Notifier:
         """
         if participant is None or (session is None and template not in SESSIONLESS):
             return 0
+        if participant["erased_at"] is not None:
+            return 0  # forgotten (erasure.py): nothing is ever sent to them again
         if not may_contact(template, participant["consent_contact"]):
             log.info("no contact consent; not sent", template=template)
             return 0

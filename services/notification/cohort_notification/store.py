@@ -83,7 +83,8 @@ async def upsert_participant(con: Con, p: Any, agency: str) -> None:
                phone, preferred_language, consent_contact)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (participant_id) DO UPDATE SET given_name = $3, family_name = $4,
-               email = $5, phone = $6, preferred_language = $7, consent_contact = $8""",
+               email = $5, phone = $6, preferred_language = $7, consent_contact = $8,
+               erased_at = NULL""",
         p.participant_id,
         agency,
         p.given_name,
@@ -378,3 +379,96 @@ async def mark_digested(con: Con, item_ids: list[str]) -> None:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, default=str)
+
+
+# --- erasure (see erasure.py) --------------------------------------------------------------
+
+
+async def forget_participant(con: Con, participant_id: str, at: datetime) -> asyncpg.Record | None:
+    """Clear the person's names and contacts; return what they were (to scrub copies)."""
+    return await con.fetchrow(
+        """UPDATE participants p SET given_name = NULL, family_name = NULL, email = NULL,
+                  phone = NULL, consent_contact = false,
+                  erased_at = coalesce(p.erased_at, $2)
+           FROM (SELECT participant_id, given_name, family_name, email, phone
+                 FROM participants WHERE participant_id = $1 FOR UPDATE) old
+           WHERE p.participant_id = old.participant_id
+           RETURNING old.given_name, old.family_name, old.email, old.phone""",
+        participant_id,
+        at,
+    )
+
+
+async def forget_deliveries(con: Con, participant_id: str) -> int:
+    """Deliveries keep who, what template, when and how it went; never the address or
+    the text. One still pending is cancelled."""
+    result = await con.execute(
+        """UPDATE deliveries SET address = '', subject = '', body_text = '', body_html = NULL,
+                  attachments = '[]'::jsonb, last_error = NULL,
+                  status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END
+           WHERE participant_id = $1""",
+        participant_id,
+    )
+    return int(result.split()[-1])
+
+
+async def void_all_reminders(con: Con, participant_id: str) -> None:
+    """The purge loop then removes their schedules from the stream (reminders.py)."""
+    await con.execute(
+        "UPDATE reminders SET state = 'void' WHERE participant_id = $1 AND state = 'scheduled'",
+        participant_id,
+    )
+
+
+async def forget_page_links(con: Con, participant_id: str) -> None:
+    await con.execute("DELETE FROM page_links WHERE participant_id = $1", participant_id)
+
+
+async def forget_name_in_organiser_copies(con: Con, participant_id: str, name: str) -> None:
+    """Organisers' digests name participants: drop the name from the items and from the
+    rendered digests of the sessions the person was enrolled in."""
+    sessions = "SELECT session_id FROM enrolments WHERE participant_id = $1"
+    await con.execute(
+        f"""UPDATE digest_items SET detail = detail || '{{"who": null}}'::jsonb,
+                   item_id = replace(item_id, '|' || $2, '|[erased]')
+            WHERE detail->>'who' = $2 AND session_id IN ({sessions})""",
+        participant_id,
+        name,
+    )
+    await con.execute(
+        f"""UPDATE deliveries SET subject = replace(subject, $2, '[erased]'),
+                  body_text = replace(body_text, $2, '[erased]'),
+                  body_html = replace(body_html, $2, '[erased]')
+            WHERE participant_id IS NULL AND session_id IN ({sessions})""",
+        participant_id,
+        name,
+    )
+
+
+async def forget_published_outbox(con: Con, needles: list[str]) -> None:
+    """Published outbox rows are history the stream already holds; drop those that quote
+    the person (a failure's error text may carry the address)."""
+    await con.execute(
+        """DELETE FROM outbox WHERE published_at IS NOT NULL
+             AND EXISTS (SELECT 1 FROM unnest($1::text[]) n
+                         WHERE position(convert_to(n, 'UTF8') IN body) > 0)""",
+        needles,
+    )
+
+
+async def export_participant(con: Con, participant_id: str) -> dict[str, Any]:
+    """Everything this service holds about one participant (right of access)."""
+
+    async def rows(sql: str) -> list[dict[str, Any]]:
+        return [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
+            for r in await con.fetch(sql, participant_id)
+        ]
+
+    return {
+        "participant": await rows("SELECT * FROM participants WHERE participant_id = $1"),
+        "enrolments": await rows("SELECT * FROM enrolments WHERE participant_id = $1"),
+        "deliveries": await rows("SELECT * FROM deliveries WHERE participant_id = $1"),
+        "reminders": await rows("SELECT * FROM reminders WHERE participant_id = $1"),
+        "page_links": await rows("SELECT * FROM page_links WHERE participant_id = $1"),
+    }

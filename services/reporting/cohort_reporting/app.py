@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from cohort_kit import Runtime, ServiceDefinition
+from fastapi import APIRouter
 
+from . import erasure
 from .api import make_api
 from .handlers import ROUTERS
 from .publisher import run_publisher
@@ -26,13 +28,19 @@ async def session_summaries(runtime: Runtime) -> None:
         )
 
 
+def routes(runtime: Runtime) -> APIRouter:
+    router = make_api(runtime)
+    router.include_router(erasure.access(runtime))
+    return router
+
+
 definition = ServiceDefinition(
     name="reporting",
     # `reporting-ticks` (periodic reports) is not attached yet: see README.
     routers=dict(ROUTERS),
     migrations=MIGRATIONS,
     settings_cls=ReportingSettings,
-    http_routes=make_api,
+    http_routes=routes,
     background=[session_summaries],
-    publishes_to=("REPORTS",),
+    publishes_to=("REPORTS", "PRIVACY"),
 )

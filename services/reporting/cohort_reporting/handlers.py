@@ -130,3 +130,9 @@ ROUTERS = {
     "reporting-certification": certification,
     "reporting-notification": notification,
 }
+
+# Forgetting a participant lives in its own module; it joins the intake router here, so
+# the live consumers and the rebuild apply it alike.
+from .erasure import register as _register_erasure  # noqa: E402
+
+_register_erasure(intake)

@@ -17,9 +17,9 @@ import structlog
 from cohort_contracts import REGISTRY, ContractError
 from cohort_contracts import streams as topo
 from cohort_kit.db import create_pool, migrate, service_migrations
+from cohort_kit.redaction import StreamMessage, read_stream
 from cohort_kit.units import Router, Unit
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from . import store
 from .handlers import ROUTERS
@@ -37,38 +37,26 @@ class RebuildStats:
 async def replay_consumer(
     js: JetStreamContext, pool: asyncpg.Pool, durable: str, router: Router, stats: RebuildStats
 ) -> None:
+    """Replay one consumer's stream; redacted slots replay as their redaction records and
+    an unexplained gap stops the rebuild (`cohort_kit.redaction`)."""
     spec = topo.consumer(durable)
-    stream = topo.stream(spec.stream)
-    info = await js.stream_info(stream.name)
-    last = info.state.last_seq
-    if info.state.messages == 0:
-        return
-    sub = await js.pull_subscribe(
-        stream.subjects[0],
-        stream=stream.name,
-        config=ConsumerConfig(
-            ack_policy=AckPolicy.NONE,
-            deliver_policy=DeliverPolicy.ALL,
-            filter_subjects=list(spec.filter_subjects),
-            inactive_threshold=30.0,
-        ),
-    )
-    seq = 0
-    try:
-        while seq < last:
-            try:
-                msgs = await sub.fetch(BATCH, timeout=2.0)
-            except nats.errors.TimeoutError:
-                break
-            async with pool.acquire() as con, con.transaction():
-                for msg in msgs:
-                    seq = msg.metadata.sequence.stream
-                    if await _apply(con, durable, router, msg.subject, msg.data):
-                        stats.applied[durable] = stats.applied.get(durable, 0) + 1
-                    else:
-                        stats.skipped += 1
-    finally:
-        await sub.unsubscribe()
+    batch: list[StreamMessage] = []
+
+    async def flush() -> None:
+        async with pool.acquire() as con, con.transaction():
+            for m in batch:
+                if await _apply(con, durable, router, m.subject, m.data):
+                    stats.applied[durable] = stats.applied.get(durable, 0) + 1
+                else:
+                    stats.skipped += 1
+        batch.clear()
+
+    async for message in read_stream(js, spec.stream, spec.filter_subjects):
+        batch.append(message)
+        if len(batch) >= BATCH:
+            await flush()
+    if batch:
+        await flush()
 
 
 async def _apply(

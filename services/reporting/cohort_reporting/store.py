@@ -586,3 +586,50 @@ async def mark_published(con: asyncpg.Connection, key: str, event_id: str) -> bo
             event_id,
         )
     )
+
+
+# --- erasure (see erasure.py) --------------------------------------------------------------
+
+
+async def participant_agency(con: asyncpg.Connection, participant_id: str) -> str | None:
+    """Reporting does not keep who registered a person; their enrolments' sessions tell.
+    None when unknown: the id's namespace is checked by the kit rule then."""
+    return await con.fetchval(  # type: ignore[no-any-return]
+        """SELECT s.agency FROM r_enrolment e JOIN r_session s USING (session_id)
+           WHERE e.participant_id = $1 LIMIT 1""",
+        participant_id,
+    )
+
+
+async def forget_participant(con: asyncpg.Connection, participant_id: str, at: datetime) -> None:
+    """Attributes gone, counted as refusing statistics; a later profile (a new
+    registration after the erasure) wins again, as for any update. Erasing an erased
+    profile changes nothing (a duplicate request ends in the same state)."""
+    await con.execute(
+        """INSERT INTO r_participant VALUES ($1, $2, 'undisclosed', '', '', '', false)
+           ON CONFLICT (participant_id) DO UPDATE SET at = $2, sex = 'undisclosed',
+             organisation_kind = '', nationality = '', residence = '', statistics = false
+           WHERE r_participant.at <= $2 AND r_participant.nationality <> ''""",
+        participant_id,
+        at,
+    )
+
+
+async def export_participant(con: asyncpg.Connection, participant_id: str) -> dict[str, Any]:
+    """Everything this service holds about one participant (right of access)."""
+
+    async def rows(sql: str) -> list[dict[str, Any]]:
+        return [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
+            for r in await con.fetch(sql, participant_id)
+        ]
+
+    return {
+        "profile": await rows("SELECT * FROM r_participant WHERE participant_id = $1"),
+        "enrolments": await rows("SELECT * FROM r_enrolment WHERE participant_id = $1"),
+        "completions": await rows("SELECT * FROM r_completion WHERE participant_id = $1"),
+        "assessments": await rows("SELECT * FROM r_assessment WHERE participant_id = $1"),
+        "evaluations": await rows("SELECT * FROM r_evaluation WHERE respondent = $1"),
+        "certificates": await rows("SELECT * FROM r_certificate WHERE participant_id = $1"),
+        "notifications": await rows("SELECT * FROM r_notification WHERE recipient = $1"),
+    }

@@ -1,0 +1,129 @@
+"""`cohort privacy ...`: the erasure worker, the access export, the retention sweeper.
+
+- `worker` runs `cohort_kit.eraser.ErasureWorker` (NATS user `privacy`; docs/privacy.md).
+- `export` gathers what every service holds about one participant into one JSON document
+  (each service answers `GET /privacy/participants/{participant_id}?agency=...`).
+- `sweep` publishes `retention_expired` erasure requests for participants whose last
+  INTAKE activity is older than their agency's retention period (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import yaml
+from cohort_contracts import REGISTRY, encode
+from cohort_contracts.privacy import ParticipantErasureRequested
+from cohort_kit.eraser import ErasureWorker
+from cohort_kit.outbox import derived_event_id
+from cohort_kit.redaction import read_stream
+
+
+async def run_worker(nats_url: str, stop: asyncio.Event | None = None) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        await ErasureWorker(nc.jetstream()).run(stop)
+    finally:
+        await nc.drain()
+
+
+async def export(agency: str, participant_id: str, services: dict[str, str]) -> dict[str, Any]:
+    """One document: each service's part under its name (services: name -> base URL)."""
+    out: dict[str, Any] = {"participant_id": participant_id, "agency": agency, "services": {}}
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        for name, base in services.items():
+            r = await client.get(
+                f"{base.rstrip('/')}/privacy/participants/{participant_id}",
+                params={"agency": agency},
+            )
+            r.raise_for_status()
+            out["services"][name] = r.json()
+    return out
+
+
+def load_retention(path: Path) -> dict[str, dict[str, int]]:
+    """`{agency: {record type: days}}`; the sweeper uses `contacts`."""
+    data = yaml.safe_load(path.read_text()) or {}
+    return {
+        str(a): {str(k): int(v) for k, v in (periods or {}).items()} for a, periods in data.items()
+    }
+
+
+def due(
+    activity: dict[tuple[str, str], datetime],
+    erased: dict[tuple[str, str], datetime],
+    retention: dict[str, dict[str, int]],
+    now: datetime,
+) -> list[tuple[str, str, datetime]]:
+    """(agency, participant, last activity) whose contacts are past their retention and
+    not erased since their last activity. Pure, so a test can drive it with any clock."""
+    out = []
+    for (agency, pid), last in sorted(activity.items()):
+        days = retention.get(agency, {}).get("contacts")
+        if days is None or now - last < timedelta(days=days):
+            continue
+        if (agency, pid) in erased and erased[(agency, pid)] >= last:
+            continue
+        out.append((agency, pid, last))
+    return out
+
+
+async def sweep(nats_url: str, retention: dict[str, dict[str, int]], now: datetime) -> list[str]:
+    """Publish the due requests; return their participant ids. Each request's id derives
+    from the participant and its last activity, so a sweep run twice asks once."""
+    nc = await nats.connect(nats_url)
+    published = []
+    try:
+        js = nc.jetstream()
+        activity, erased = await _activity(js)
+        for agency, pid, last in due(activity, erased, retention, now):
+            event_id = derived_event_id(f"retention:{agency}:{pid}", last.isoformat())
+            envelope = REGISTRY.build(
+                ParticipantErasureRequested(participant_id=pid, reason="retention_expired"),
+                source="cohort/privacy",
+                agency=agency,
+                subject_id=pid,
+                time=now,
+                event_id=event_id,
+            )
+            await js.publish(
+                f"intake.{agency}.participant.erasure_requested",
+                encode(envelope),
+                stream="INTAKE",
+                headers={"Nats-Msg-Id": event_id},
+            )
+            published.append(pid)
+    finally:
+        await nc.drain()
+    return published
+
+
+async def _activity(js: Any) -> tuple[dict, dict]:
+    """Last INTAKE activity and last erasure request per (agency, participant)."""
+    activity: dict[tuple[str, str], datetime] = {}
+    erased: dict[tuple[str, str], datetime] = {}
+    async for m in read_stream(js, "INTAKE"):
+        try:
+            body = json.loads(m.data)
+            pid = (body.get("data") or {}).get("participant_id")
+            at = datetime.fromisoformat(body["time"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if not pid:
+            continue
+        key = (m.subject.split(".")[1], pid)
+        target = erased if m.subject.endswith(".participant.erasure_requested") else activity
+        target[key] = max(at, target.get(key, at))
+    return activity, erased
+
+
+def service_urls(pairs: Iterable[str]) -> dict[str, str]:
+    """`name=url` pairs."""
+    return dict(p.split("=", 1) for p in pairs)
