@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
+import os
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cohort_kit.logs import configure_logging
@@ -61,9 +64,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from .publishing import publish_lines, read_lines
+    from .publishing import post_lines, publish_lines, read_lines
 
-    report = asyncio.run(publish_lines(args.nats_url, read_lines(Path(p) for p in args.files)))
+    lines = read_lines(Path(p) for p in args.files)
+    if args.http:
+        report = asyncio.run(post_lines(args.http, args.token, lines, args.batch))
+    else:
+        report = asyncio.run(publish_lines(args.nats_url, lines))
     for rejection in report.rejected:
         print(f"rejected {rejection}", file=sys.stderr)
     print(
@@ -71,6 +78,20 @@ def cmd_publish(args: argparse.Namespace) -> int:
         f"rejected {len(report.rejected)}"
     )
     return 1 if report.rejected else 0
+
+
+def cmd_deadletters(args: argparse.Namespace) -> int:
+    from .deadletters import Filters, command
+
+    filters = Filters(
+        service=args.service,
+        reason=args.reason,
+        agency=args.agency,
+        since=args.since,
+        until=args.until,
+        seqs=tuple(args.seqs),
+    )
+    return asyncio.run(command(args.nats_url, args.action, filters, args.by, args.dry_run))
 
 
 def cmd_provision(args: argparse.Namespace) -> int:
@@ -133,7 +154,25 @@ def parser() -> argparse.ArgumentParser:
     pub = sub.add_parser("publish", help="validate and publish CloudEvents (JSON lines)")
     pub.add_argument("files", nargs="+")
     pub.add_argument("--nats-url", default="nats://127.0.0.1:14222")
+    pub.add_argument("--http", metavar="URL", help="send through the ingress instead of NATS")
+    pub.add_argument(
+        "--token", default=os.environ.get("COHORT_TOKEN"), help="bearer token (or COHORT_TOKEN)"
+    )
+    pub.add_argument("--batch", type=int, default=100, help="events per request with --http")
     pub.set_defaults(func=cmd_publish)
+
+    dl = sub.add_parser("deadletters", help="list, show and replay dead-letters")
+    dl.add_argument("action", choices=["list", "show", "replay"])
+    dl.add_argument("seqs", nargs="*", type=int, help="DEADLETTER sequences")
+    dl.add_argument("--nats-url", default="nats://127.0.0.1:14222")
+    dl.add_argument("--service", help="e.g. enrolment")
+    dl.add_argument("--reason", help="e.g. schema_violation")
+    dl.add_argument("--agency", help="whose intake it was")
+    dl.add_argument("--since", type=_aware_time, help="RFC 3339 time")
+    dl.add_argument("--until", type=_aware_time, help="RFC 3339 time")
+    dl.add_argument("--by", default=_operator(), help="who replays (recorded)")
+    dl.add_argument("--dry-run", action="store_true", help="replay: only show what would go")
+    dl.set_defaults(func=cmd_deadletters)
 
     prov = sub.add_parser("provision", help="create streams, consumers, databases, migrations")
     prov.add_argument("--nats-url", default="nats://127.0.0.1:14222")
@@ -155,6 +194,18 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("dir")
     exp.set_defaults(func=cmd_contracts_export)
     return p
+
+
+def _aware_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
 
 
 def _examples_dir() -> Path:

@@ -118,6 +118,8 @@ async def read_parked(
         while pending > 0 and (limit is None or len(found) < limit):
             for msg in await sub.fetch(min(pending, 256), timeout=5):
                 pending = msg.metadata.num_pending
+                if since is not None and msg.metadata.timestamp < since:
+                    continue  # the start time only narrows the scan; this is the rule
                 with contextlib.suppress(ValueError):
                     record = json.loads(msg.data)
                     found.append(Parked(msg.metadata.sequence.stream, msg.subject, record))

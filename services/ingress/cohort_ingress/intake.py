@@ -20,6 +20,9 @@ from cohort_contracts.envelope import TYPE_PATTERN
 from cohort_contracts.registry import INTAKE_PREFIX
 
 
+WAITED = "not attempted after an earlier event was not confirmed; resend it (same id)"
+
+
 class Unavailable(Exception):
     """NATS did not confirm the publish (down, timed out, no JetStream): retry later."""
 
@@ -99,7 +102,9 @@ async def ingest(bodies: list[bytes], agency: str, publish: Publish) -> list[Out
     failed = False
     for index, body in enumerate(bodies):
         if failed:
-            outcomes.append(Outcome(index, _event_id(body), "not_attempted"))
+            outcomes.append(
+                Outcome(index, _event_id(body), "not_attempted", None, "earlier_failure", WAITED)
+            )
             continue
         try:
             subject, event = validate(body, agency)
