@@ -106,7 +106,7 @@ class Registry:
                 Organisation(
                     f"agency:{agency}",
                     "agency",
-                    spec.get("name", agency.upper()),
+                    spec.get("name") or agency.upper(),
                     frozenset(scopes),
                     f"AGENCY_{agency.upper()}",
                     users,
@@ -119,7 +119,7 @@ class Registry:
                 Organisation(
                     f"ministry:{code}",
                     "ministry",
-                    spec.get("name", code),
+                    spec.get("name") or code,
                     frozenset({report_scope("country", code)}),
                     f"MINISTRY_{code}",
                     users,
@@ -132,7 +132,7 @@ class Registry:
                 Organisation(
                     f"donor:{donor}",
                     "donor",
-                    spec.get("name", donor),
+                    spec.get("name") or donor,
                     # Reports name donors as the sessions' events do (`European Union`).
                     frozenset({report_scope("donor", spec.get("name") or donor)}),
                     f"DONOR_{donor.upper()}",
