@@ -22,6 +22,7 @@ from typing import Any
 
 import bcrypt
 import yaml
+from cohort_kit.auth import Registry, report_subjects
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -42,6 +43,7 @@ class Services(_Model):
 
 
 class Agency(_Model):
+    name: str = ""
     programmes: list[str] = Field(default_factory=list)
     users: list[str] | None = None
 
@@ -144,6 +146,13 @@ def build(
         return entry
 
     svc = access.services
+    # What each organisation may read comes from the registry, as on the HTTP side.
+    registry = Registry.from_dict(access.model_dump())
+
+    def reads(org: str) -> list[str]:
+        found = registry.get(org)
+        return report_subjects(found) if found is not None else []
+
     service_users = [
         user(
             name,
@@ -161,7 +170,7 @@ def build(
     for agency, spec in access.agencies.items():
         account = agency_account(agency)
         intake = f"intake.{agency}.>"
-        reports = [f"reports.programme.{p}.>" for p in spec.programmes]
+        reports = reads(f"agency:{agency}")
         exports.append({"service": intake, "accounts": [account]})
         imports: list[dict[str, Any]] = [{"service": {"account": svc.account, "subject": intake}}]
         for subject in reports:
@@ -174,17 +183,19 @@ def build(
         }
 
     readers = [
-        (ministry_account(code), f"reports.country.{code}.>", spec.users or [f"ministry-{code}"])
+        (ministry_account(code), f"ministry:{code}", spec.users or [f"ministry-{code}"])
         for code, spec in access.ministries.items()
     ] + [
-        (donor_account(name), f"reports.donor.{name}.>", spec.users or [f"donor-{name}"])
+        (donor_account(name), f"donor:{name}", spec.users or [f"donor-{name}"])
         for name, spec in access.donors.items()
     ]
-    for account, subject, users in readers:
-        exports.append({"stream": subject, "accounts": [account]})
+    for account, org, users in readers:
+        subjects = reads(org)
+        for subject in subjects:
+            exports.append({"stream": subject, "accounts": [account]})
         accounts[account] = {
-            "users": [user(u.lower(), _perm(None, [subject])) for u in users],
-            "imports": [{"stream": {"account": svc.account, "subject": subject}}],
+            "users": [user(u.lower(), _perm(None, subjects)) for u in users],
+            "imports": [{"stream": {"account": svc.account, "subject": s}} for s in subjects],
         }
 
     accounts = {

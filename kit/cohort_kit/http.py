@@ -8,11 +8,20 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from .auth import Authenticator
+
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
-def make_http_app(service: str, ready: ReadinessCheck, *, title: str | None = None) -> FastAPI:
+def make_http_app(
+    service: str,
+    ready: ReadinessCheck,
+    *,
+    title: str | None = None,
+    auth: Authenticator | None = None,
+) -> FastAPI:
     app = FastAPI(title=title or f"Cohort {service}", version="1")
+    app.state.auth = auth  # what `require(...)` rules check tokens with
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive.")
     async def healthz() -> dict[str, str]:
