@@ -1,10 +1,10 @@
-"""A running ingress (in-process, its HTTP app over ASGI) against the test NATS, a test
-identity provider on loopback, and helpers to read what INTAKE holds."""
+"""A running ingress (in-process, its HTTP app over ASGI) against the test NATS and the test
+token issuer on loopback (tests/auth.py), and helpers to read what INTAKE holds."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -14,23 +14,13 @@ from cohort_ingress.settings import IngressSettings
 
 from tests.enrolment.conftest import service  # noqa: F401  (a running enrolment service)
 from tests.harness import read_stream
-from tests.ingress.idp import AUDIENCE, ISSUER, LoopbackIdP
 
 
-@pytest.fixture(scope="session")
-def idp() -> Iterator[LoopbackIdP]:
-    server = LoopbackIdP().start()
-    yield server
-    server.stop()
-
-
-def settings(nats_url: str, idp: LoopbackIdP, **extra: Any) -> IngressSettings:
+def settings(nats_url: str, **extra: Any) -> IngressSettings:
+    """The `issuer` fixture has put COHORT_AUTH_* in the environment; the rest is here."""
     values: dict[str, Any] = {
         "nats_url": nats_url,
         "http_port": 0,
-        "auth_issuer": ISSUER,
-        "auth_audience": AUDIENCE,
-        "auth_jwks_url": idp.jwks_url,
         "publish_timeout_seconds": 2.0,
         "startup_wait_seconds": 5.0,
         "log_level": "warning",
@@ -40,8 +30,8 @@ def settings(nats_url: str, idp: LoopbackIdP, **extra: Any) -> IngressSettings:
 
 
 @pytest.fixture
-async def ingress(js: Any, nats_url: str, idp: LoopbackIdP) -> AsyncIterator[Ingress]:
-    running = Ingress(settings(nats_url, idp))
+async def ingress(js: Any, nats_url: str) -> AsyncIterator[Ingress]:
+    running = Ingress(settings(nats_url))
     await running.start()
     yield running
     await running.stop()

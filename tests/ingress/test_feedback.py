@@ -11,6 +11,7 @@ import pytest
 from cohort_cli.main import main
 from cohort_kit import Runtime
 
+from tests import auth
 from tests.enrolment import builders as b
 from tests.enrolment.conftest import deadletters, wait_for
 from tests.harness import eventually
@@ -35,34 +36,34 @@ async def cohort(*argv: str) -> int:
 
 
 async def test_fix_and_replay_with_rejections_visible_only_to_their_agency(
-    js, nats_url, ingress, http, idp, quick_enrolment, capsys
+    js, nats_url, ingress, http, quick_enrolment, capsys
 ):
     # A withdrawal for an enrolment the network has never heard of: valid, so stored, but
     # enrolment dead-letters it once its retry window is over.
     withdrawal = b.withdrawn("iom:e-1")
-    await assert_stored(js, await post(http, idp, structured(withdrawal)))
+    await assert_stored(js, await post(http, structured(withdrawal)))
     parked = await eventually(lambda: deadletters(js), timeout=30)
     assert [(d["service"], d["reason"]) for d in parked] == [("enrolment", "unknown_enrolment")]
 
-    mine = await http.get("/v1/rejections", headers=idp.headers("agency:iom"))
+    mine = await http.get("/v1/rejections", headers=auth.headers("agency:iom"))
     assert mine.status_code == 200
     [rejection] = mine.json()["rejections"]
     assert rejection["reason"] == "unknown_enrolment"
     assert rejection["event"]["id"] == withdrawal["id"]
     assert "unknown" in rejection["detail"]
-    theirs = await http.get("/v1/rejections", headers=idp.headers("agency:icmpd"))
+    theirs = await http.get("/v1/rejections", headers=auth.headers("agency:icmpd"))
     assert theirs.json()["rejections"] == []
     later = await http.get(
         "/v1/rejections",
         params={"since": "2999-01-01T00:00:00Z"},
-        headers=idp.headers("agency:iom"),
+        headers=auth.headers("agency:iom"),
     )
     assert later.json()["rejections"] == []
     assert (await http.get("/v1/rejections")).status_code == 401
 
     # The fix: the agency sends what was missing, the enrolment is confirmed.
     fix = [b.course(), b.session(), b.participant("iom:p-1"), b.request("iom:e-1", "iom:p-1")]
-    await assert_stored(js, await post(http, idp, batch(fix)))
+    await assert_stored(js, await post(http, batch(fix)))
     await wait_for(js, 1, "enrolment.confirmed.v1")
 
     capsys.readouterr()

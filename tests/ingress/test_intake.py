@@ -6,22 +6,23 @@ import json
 from typing import Any
 
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from cloudevents.core.bindings.http import HTTPMessage
 
-from tests import factories
+from tests import auth, factories
 from tests.enrolment import builders as b
 from tests.enrolment.conftest import decisions, wait_for
 from tests.harness import publish_event
 from tests.ingress.conftest import intake, intake_ids
-from tests.ingress.idp import LoopbackIdP
 from tests.ingress.sdk import batch, binary, structured
 
 pytestmark = pytest.mark.integration
 
 
-async def post(http: httpx.AsyncClient, idp: LoopbackIdP, msg: HTTPMessage, org: str = "agency:iom"):
-    headers = {**msg.headers, **idp.headers(org)}
+async def post(http: httpx.AsyncClient, msg: HTTPMessage, org: str = "agency:iom"):
+    headers = {**msg.headers, **auth.headers(org)}
     return await http.post("/v1/events", content=msg.body, headers=headers)
 
 
@@ -51,14 +52,14 @@ def outcome(decided: list[dict[str, Any]], tag: str) -> list[tuple[str, str]]:
 
 
 async def test_structured_batched_and_binary_events_are_stored_once_and_decided_as_over_nats(
-    js, ingress, http, idp, service
+    js, ingress, http, service
 ):
     over_http = scenario("h")
     course, session, *rest = over_http
     answers = [
-        await post(http, idp, structured(course)),
-        await post(http, idp, binary(session)),
-        await post(http, idp, batch(rest)),
+        await post(http, structured(course)),
+        await post(http, binary(session)),
+        await post(http, batch(rest)),
     ]
     assert [a.status_code for a in answers] == [202, 202, 200]
     for a in answers:
@@ -82,7 +83,7 @@ async def test_structured_batched_and_binary_events_are_stored_once_and_decided_
         "rejected",
     ]
 
-    again = [await post(http, idp, structured(course)), await post(http, idp, batch(rest))]
+    again = [await post(http, structured(course)), await post(http, batch(rest))]
     assert again[0].status_code == 202 and again[0].json()["status"] == "duplicate"
     assert {r["status"] for r in again[1].json()["results"]} == {"duplicate"}
     for a in again:
@@ -92,7 +93,7 @@ async def test_structured_batched_and_binary_events_are_stored_once_and_decided_
 
 
 async def test_a_mixed_batch_stores_the_valid_events_in_order_and_names_each_rejection(
-    js, ingress, http, idp
+    js, ingress, http
 ):
     good = [factories.participant(f"iom:p-{n}") for n in range(3)]
     spoofed = factories.participant("icmpd:p-9", agency="icmpd")
@@ -110,7 +111,7 @@ async def test_a_mixed_batch_stores_the_valid_events_in_order_and_names_each_rej
         headers={"content-type": "application/cloudevents-batch+json"},
         body=json.dumps(items).encode(),
     )
-    answer = await post(http, idp, msg)
+    answer = await post(http, msg)
     assert answer.status_code == 200
     await assert_stored(js, answer)
     results = answer.json()["results"]
@@ -133,71 +134,76 @@ async def test_a_mixed_batch_stores_the_valid_events_in_order_and_names_each_rej
 
 
 async def test_a_single_invalid_event_is_a_problem_with_the_dead_letter_reason(
-    js, ingress, http, idp
+    js, ingress, http
 ):
     bad = factories.participant("iom:p-1")
     bad["data"]["email"] = 42
-    answer = await post(http, idp, structured(bad))
+    answer = await post(http, structured(bad))
     assert answer.status_code == 400
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["reason"] == "schema_violation"
     garbage = HTTPMessage({"content-type": "application/cloudevents+json"}, b"{not json")
-    answer = await post(http, idp, garbage)
+    answer = await post(http, garbage)
     assert (answer.status_code, answer.json()["reason"]) == (400, "not_json")
     assert await intake_ids(js) == []
 
 
-async def test_posting_for_another_agency_is_refused_and_stores_nothing(js, ingress, http, idp):
+async def test_posting_for_another_agency_is_refused_and_stores_nothing(js, ingress, http):
     theirs = factories.participant("icmpd:p-1", agency="icmpd")
-    answer = await post(http, idp, structured(theirs), org="agency:iom")
+    answer = await post(http, structured(theirs), org="agency:iom")
     assert answer.status_code == 403
     assert answer.json()["reason"] == "agency_mismatch"
-    answer = await post(http, idp, batch([theirs]), org="agency:iom")
+    answer = await post(http, batch([theirs]), org="agency:iom")
     assert answer.json()["results"][0]["error"]["code"] == "agency_mismatch"
     assert await intake_ids(js) == []
-    answer = await post(http, idp, structured(theirs), org="agency:icmpd")
+    answer = await post(http, structured(theirs), org="agency:icmpd")
     assert answer.status_code == 202
     assert (await intake(js))[0]["_subject"] == "intake.icmpd.participant.registered"
 
 
-async def test_no_token_a_bad_token_or_a_non_agency_token_is_refused(js, ingress, http, idp):
+async def test_no_token_a_bad_token_or_a_non_agency_token_is_refused(js, ingress, http, issuer):
     msg = structured(factories.participant("iom:p-1"))
     answer = await http.post("/v1/events", content=msg.body, headers=msg.headers)
     assert answer.status_code == 401
     assert answer.headers["www-authenticate"].startswith("Bearer")
     assert answer.headers["content-type"] == "application/problem+json"
-    forged_key = LoopbackIdP().key  # right kid, wrong key: the signature does not verify
+    forged = jwt.encode(  # the issuer's key id, another key: the signature does not verify
+        jwt.decode(issuer.mint("agency:iom"), options={"verify_signature": False}),
+        ec.generate_private_key(ec.SECP256R1()),
+        algorithm="ES256",
+        headers={"kid": issuer.kid},
+    )
     for token in (
         "not-a-jwt",
-        idp.token("agency:iom", lifetime=-3600),
-        idp.token("agency:iom", key=forged_key),
-        idp.token("agency:iom", aud="someone-else"),
+        issuer.mint("agency:iom", lifetime=-3600),
+        forged,
+        issuer.mint("agency:iom", aud="someone-else"),
     ):
         headers = {**msg.headers, "Authorization": f"Bearer {token}"}
         answer = await http.post("/v1/events", content=msg.body, headers=headers)
         assert answer.status_code == 401, token
-    answer = await post(http, idp, msg, org="ministry:NER")
+    answer = await post(http, msg, org="ministry:NER")
     assert answer.status_code == 403
     assert await intake_ids(js) == []
 
 
-async def test_limits_are_published_and_enforced(js, ingress, http, idp):
+async def test_limits_are_published_and_enforced(js, ingress, http):
     limits = (await http.get("/v1/limits")).json()
     assert limits["max_batch_events"] == 100
     openapi = (await http.get("/openapi.json")).json()
     assert openapi["paths"]["/v1/events"]["post"]["x-cohort-limits"] == limits
     too_many = [factories.participant(f"iom:p-{n}") for n in range(101)]
-    assert (await post(http, idp, batch(too_many))).status_code == 413
+    assert (await post(http, batch(too_many))).status_code == 413
     huge = factories.participant("iom:p-1", given_name="x" * (300 * 1024))
-    assert (await post(http, idp, structured(huge))).status_code == 413
+    assert (await post(http, structured(huge))).status_code == 413
     text = HTTPMessage({"content-type": "text/plain"}, b"hello")
-    answer = await post(http, idp, text)
+    answer = await post(http, text)
     assert answer.status_code == 415
     assert answer.headers["content-type"] == "application/problem+json"
     not_array = HTTPMessage({"content-type": "application/cloudevents-batch+json"}, b"{}")
-    assert (await post(http, idp, not_array)).status_code == 400
+    assert (await post(http, not_array)).status_code == 400
     assert await intake_ids(js) == []
-    empty = await post(http, idp, batch([]))
+    empty = await post(http, batch([]))
     assert (empty.status_code, empty.json()["results"]) == (200, [])
-    slash = await http.post("/v1/events/", content=b"{}", headers=idp.headers("agency:iom"))
+    slash = await http.post("/v1/events/", content=b"{}", headers=auth.headers("agency:iom"))
     assert not 300 <= slash.status_code < 400

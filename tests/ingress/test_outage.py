@@ -16,10 +16,9 @@ from cohort_ingress.intake import Ack
 from cohort_ingress.runtime import Ingress
 from cohort_kit.topology import provision
 
-from tests import factories
+from tests import auth, factories
 from tests.harness import eventually
 from tests.ingress.conftest import client_for, intake_ids, settings
-from tests.ingress.idp import LoopbackIdP
 from tests.ingress.sdk import batch
 
 pytestmark = pytest.mark.integration
@@ -37,9 +36,9 @@ async def own_nats(tmp_path: Path) -> AsyncIterator[EmbeddedNats]:
 
 
 async def test_nats_stopped_mid_batch_then_the_same_batch_is_resent(
-    own_nats: EmbeddedNats, idp: LoopbackIdP
+    own_nats: EmbeddedNats,
 ) -> None:
-    ingress = Ingress(settings(own_nats.url, idp, publish_timeout_seconds=1.0))
+    ingress = Ingress(settings(own_nats.url, publish_timeout_seconds=1.0))
     await ingress.start()
     real = ingress.publisher()
     published = 0
@@ -56,7 +55,7 @@ async def test_nats_stopped_mid_batch_then_the_same_batch_is_resent(
     events = [factories.participant(f"iom:p-{n}") for n in range(8)]
     ids = [e["id"] for e in events]
     msg = batch(events)
-    headers = {**msg.headers, **idp.headers("agency:iom")}
+    headers = {**msg.headers, **auth.headers("agency:iom")}
     try:
         async with client_for(ingress) as http:
             answer = await http.post("/v1/events", content=msg.body, headers=headers)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from nats.js import JetStreamContext
 from pydantic import BaseModel, Field
 
 from . import modes
 from .identity import Caller, caller
+from cohort_kit.auth import public
 from .intake import Outcome, Publish, ingest
 from .limits import Limits
 from .problems import PROBLEM_JSON, Problem
@@ -102,7 +103,7 @@ def make_api(state: State) -> APIRouter:
             "x-cohort-limits": limits.model_dump(),
         },
     )
-    async def post_events(request: Request, who: Caller = Depends(caller)) -> Any:
+    async def post_events(request: Request, who: Caller = caller) -> Any:
         body = await _read_bounded(request, limits.max_request_bytes)
         carried = modes.split(dict(request.headers), body, limits)
         wait = state.limiter.admit(who.agency, len(carried.bodies))
@@ -120,12 +121,17 @@ def make_api(state: State) -> APIRouter:
     )
     async def get_rejections(
         since: datetime | None = Query(None, description="RFC 3339; only dead-letters after it."),
-        who: Caller = Depends(caller),
+        who: Caller = caller,
     ) -> dict[str, Any]:
         found = await rejections_of(state.jetstream(), who.agency, since, state.rejections_max)
         return {"agency": who.agency, "rejections": found}
 
-    @api.get("/v1/limits", summary="Batch and size limits.", response_model=Limits)
+    @api.get(
+        "/v1/limits",
+        summary="Batch and size limits.",
+        response_model=Limits,
+        dependencies=[public("the limits a client must respect, before it has a token")],
+    )
     async def get_limits() -> Limits:
         return limits
 

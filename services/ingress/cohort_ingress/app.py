@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cohort_kit.auth import authenticator_from_settings
 from cohort_kit.http import make_http_app
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from .api import make_api
-from .identity import TokenVerifier
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -17,13 +17,20 @@ if TYPE_CHECKING:
 
 
 def make_app(ingress: Ingress) -> FastAPI:
-    app = make_http_app("ingress", ingress.readiness, title="Cohort ingress")
+    auth = authenticator_from_settings(ingress.settings)
+    app = make_http_app("ingress", ingress.readiness, title="Cohort ingress", auth=auth)
     app.router.redirect_slashes = False  # never a 3xx (CloudEvents webhook spec)
-    app.state.verifier = TokenVerifier(ingress.settings)
     app.include_router(make_api(ingress))
 
     @app.exception_handler(Problem)
     async def problem(request: Request, exc: Problem) -> JSONResponse:
         return exc.response(instance=request.url.path)
+
+    @app.exception_handler(HTTPException)
+    async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
+        # The kit's 401/403 (RFC 6750, with WWW-Authenticate) as problem+json too.
+        reason = "insufficient_scope" if exc.status_code == 403 else None
+        as_problem = Problem(exc.status_code, str(exc.detail), reason=reason, headers=exc.headers)
+        return as_problem.response(instance=request.url.path)
 
     return app

@@ -1,72 +1,34 @@
-"""Who is calling: the one FastAPI dependency every route takes (`caller`).
+"""Who is calling: the one FastAPI dependency the intake routes take (`caller`).
 
-The bearer token names the organisation (`agency:<id>`); only agencies may publish or read
-rejections. The token check is isolated here so that it can follow the network's identity
-module without touching the routes.
+Tokens are checked by the kit (`cohort_kit.auth`: bearer JWT against the issuer's JWKS, the
+organisation from the registry). Publishing and reading rejections need an `intake` scope;
+the agency is the one the registry grants (`intake:agency:<id>`), never one a request names.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
 from dataclasses import dataclass
 
-import jwt
-from fastapi import Request
+from cohort_kit.auth import Principal, forbidden, require
+from fastapi import Depends
 
-from .problems import Problem
-from .settings import IngressSettings
-
-AGENCY = re.compile(r"^agency:(?P<id>[a-z][a-z0-9_-]{0,31})$")
-ALGORITHMS = ["RS256", "ES256", "EdDSA"]
-CHALLENGE = {"WWW-Authenticate": 'Bearer realm="cohort"'}
+INTAKE = "intake:agency:"
 
 
 @dataclass(frozen=True)
 class Caller:
     agency: str
+    org: str
 
 
-class TokenVerifier:
-    """Bearer JWTs checked locally against the identity provider's JWKS (`PyJWKClient`,
-    which caches keys; it is synchronous, so it runs in a thread)."""
-
-    def __init__(self, settings: IngressSettings) -> None:
-        self._settings = settings
-        self._jwks = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
-
-    async def organisation(self, token: str) -> str:
-        if self._jwks is None:
-            raise Problem(401, "no identity provider configured", headers=CHALLENGE)
-        try:
-            key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-            claims = jwt.decode(
-                token,
-                key.key,
-                algorithms=ALGORITHMS,
-                audience=self._settings.auth_audience,
-                issuer=self._settings.auth_issuer,
-                leeway=60,
-                options={"require": ["exp", "iss", "aud"]},
-            )
-        except jwt.PyJWTError as exc:
-            raise Problem(401, f"invalid token: {exc}", headers=CHALLENGE) from None
-        org = claims.get("cohort_org")
-        if not isinstance(org, str):
-            raise Problem(403, "the token names no organisation", reason="insufficient_scope")
-        return org
+async def _agency(principal: Principal = require("intake")) -> Caller:
+    agencies = principal.values(INTAKE)
+    if len(agencies) != 1:
+        # An organisation publishing for several agencies would have to say for which one;
+        # none does today, so such a grant is refused rather than guessed.
+        raise forbidden("intake:agency:<one agency>")
+    (agency,) = agencies
+    return Caller(agency=agency, org=principal.org)
 
 
-async def caller(request: Request) -> Caller:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "a bearer token is required", headers=CHALLENGE)
-    verifier: TokenVerifier = request.app.state.verifier
-    org = await verifier.organisation(token.strip())
-    match = AGENCY.match(org)
-    if match is None:
-        raise Problem(
-            403, f"{org!r} is not an agency; only agencies publish", reason="insufficient_scope"
-        )
-    return Caller(agency=match["id"])
+caller = Depends(_agency)

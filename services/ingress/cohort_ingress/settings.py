@@ -25,10 +25,3 @@ class IngressSettings(ServiceSettings):
     rejections_max: int = Field(
         1000, description="Most dead-letters one GET /v1/rejections answer returns."
     )
-    auth_issuer: str = Field(
-        "https://idp.example/realms/cohort", description="Expected `iss` of bearer tokens."
-    )
-    auth_audience: str = Field("cohort-api", description="Expected `aud` of bearer tokens.")
-    auth_jwks_url: str = Field(
-        "", description="JWKS of the identity provider (keys that sign bearer tokens)."
-    )
