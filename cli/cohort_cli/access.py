@@ -34,6 +34,12 @@ class _Model(BaseModel):
 
 class ServiceUser(_Model):
     publishes: list[str] = Field(description="Subjects this service may publish (its streams).")
+    jetstream_api: list[str] | None = Field(
+        None,
+        description="A gateway (the ingress): exactly these JetStream API subjects, and no "
+        "dead-letter subject or message acks of its own. Unset: a consuming service, which "
+        "may use the whole JetStream API, ack, and park on deadletter.<name>.",
+    )
 
 
 class Services(_Model):
@@ -124,6 +130,12 @@ def _perm(publish: list[str] | None, subscribe: list[str] | None) -> dict[str, A
     return {"publish": side(publish), "subscribe": side(subscribe)}
 
 
+def _service_publishes(name: str, spec: ServiceUser) -> list[str]:
+    if spec.jetstream_api is not None:
+        return [*spec.publishes, *spec.jetstream_api]
+    return [*spec.publishes, f"deadletter.{name}", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]
+
+
 def build(
     access: AccessFile, passwords: dict[str, str], known: dict[str, str], cost: int = 11
 ) -> dict[str, Any]:
@@ -154,13 +166,7 @@ def build(
         return report_subjects(found) if found is not None else []
 
     service_users = [
-        user(
-            name,
-            _perm(
-                [*spec.publishes, f"deadletter.{name}", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"],
-                ["_INBOX.>"],
-            ),
-        )
+        user(name, _perm(_service_publishes(name, spec), ["_INBOX.>"]))
         for name, spec in svc.users.items()
     ]
     service_users += [user(name) for name in svc.admins]
