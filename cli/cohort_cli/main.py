@@ -137,7 +137,7 @@ def parser() -> argparse.ArgumentParser:
             "--http-port-base",
             type=int,
             default=18080,
-            help="enrolment, certification, notification, reporting get N, N+1, N+2, N+3",
+            help="enrolment, certification, notification, reporting, ingress get N, N+1, ..., N+4",
         )
         sp.add_argument("--smtp-port", type=int, default=11025, help="local mail catcher")
 

@@ -1,4 +1,4 @@
-"""`cohort up`: embedded NATS + PostgreSQL, provisioning, and the four services as children.
+"""`cohort up`: embedded NATS + PostgreSQL, provisioning, the services and the ingress as children.
 
 Each service's log lines are printed with its name in front. Ctrl-C (or SIGTERM) stops the
 services first (they finish in-flight messages), then PostgreSQL and NATS: nothing is left
@@ -21,9 +21,15 @@ import httpx
 from .embedded import EmbeddedNats, EmbeddedPostgres
 from .mailsink import MailSink
 from .provisioning import provision_databases, provision_streams
-from .services import SERVICES, database_name
+from .services import GATEWAYS, PROCESSES, SERVICES, database_name
 
-COLOURS = {"enrolment": 36, "certification": 35, "notification": 33, "reporting": 32}
+COLOURS = {
+    "enrolment": 36,
+    "certification": 35,
+    "notification": 33,
+    "reporting": 32,
+    "ingress": 34,
+}
 
 
 @dataclass
@@ -34,6 +40,7 @@ class StackOptions:
     http_port_base: int = 18080
     smtp_port: int = 11025
     services: tuple[str, ...] = SERVICES
+    gateways: tuple[str, ...] = GATEWAYS  # the HTTP ingress, on the port after the services
     quiet: bool = False  # demo: only warnings and errors from services
 
 
@@ -55,7 +62,11 @@ class Stack:
         return f"postgresql://postgres@127.0.0.1:{self.options.pg_port}/postgres"
 
     def http_port(self, service: str) -> int:
-        return self.options.http_port_base + SERVICES.index(service)
+        return self.options.http_port_base + PROCESSES.index(service)
+
+    @property
+    def processes(self) -> tuple[str, ...]:
+        return self.options.services + self.options.gateways
 
     async def start(self) -> None:
         o = self.options
@@ -73,11 +84,11 @@ class Stack:
             say(f"  {change}")
         for change in await provision_databases(self.admin_dsn, o.services):
             say(f"  {change}")
-        for service in o.services:
+        for service in self.processes:
             await self._spawn(service)
         await self.wait_ready()
         say(f"all services ready in {time.monotonic() - started:.1f}s")
-        for service in o.services:
+        for service in self.processes:
             say(f"  {service:<14} http://127.0.0.1:{self.http_port(service)}")
 
     async def _spawn(self, service: str) -> None:
@@ -119,7 +130,7 @@ class Stack:
 
     async def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
-        pending = set(self.options.services)
+        pending = set(self.processes)
         async with httpx.AsyncClient(timeout=1.0) as client:
             while pending:
                 for service in list(pending):
