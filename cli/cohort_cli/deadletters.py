@@ -77,7 +77,7 @@ async def replay_record(js: JetStreamContext, p: Parked) -> dict[str, Any] | Non
         msg = await js.get_last_msg(DEADLETTER.name, marker_subject(p))
     except NotFoundError:
         return None
-    return json.loads(msg.data)  # type: ignore[no-any-return]
+    return json.loads(msg.data or b"null")  # type: ignore[no-any-return]
 
 
 async def replay(js: JetStreamContext, parked: list[Parked], by: str) -> list[Replay]:
@@ -173,8 +173,10 @@ async def command(
             print(f"{r.outcome:<16} {r.parked.seq:>6} {original_key(r.parked)}: {r.detail}")
         replayed = sum(r.outcome == "replayed" for r in results)
         invalid = sum(r.outcome == "still_invalid" for r in results)
-        print(f"replayed {replayed}, already replayed {len(results) - replayed - invalid}, "
-              f"still invalid {invalid}")
+        print(
+            f"replayed {replayed}, already replayed {len(results) - replayed - invalid}, "
+            f"still invalid {invalid}"
+        )
         return 1 if invalid else 0
     finally:
         await nc.drain()

@@ -77,7 +77,11 @@ async def post_lines(
     import httpx
 
     report = PublishReport()
-    endpoint = url.rstrip("/") if url.rstrip("/").endswith("/v1/events") else url.rstrip("/") + "/v1/events"
+    endpoint = (
+        url.rstrip("/")
+        if url.rstrip("/").endswith("/v1/events")
+        else url.rstrip("/") + "/v1/events"
+    )
     headers = {"Content-Type": "application/cloudevents-batch+json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -116,5 +120,7 @@ async def post_lines(
                 chunk = retry
                 await asyncio.sleep(float(answer.headers.get("retry-after", "1")))
             else:
-                report.rejected += [f"{where}: not stored after {attempts} attempts" for where, _ in chunk]
+                report.rejected += [
+                    f"{where}: not stored after {attempts} attempts" for where, _ in chunk
+                ]
     return report

@@ -114,10 +114,10 @@ async def read_parked(
     sub = await js.pull_subscribe(subject, stream=DEADLETTER.name, config=config)
     found: list[Parked] = []
     try:
-        pending = (await sub.consumer_info()).num_pending
+        pending = (await sub.consumer_info()).num_pending or 0
         while pending > 0 and (limit is None or len(found) < limit):
             for msg in await sub.fetch(min(pending, 256), timeout=5):
-                pending = msg.metadata.num_pending
+                pending = msg.metadata.num_pending or 0
                 if since is not None and msg.metadata.timestamp < since:
                     continue  # the start time only narrows the scan; this is the rule
                 with contextlib.suppress(ValueError):

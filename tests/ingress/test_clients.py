@@ -19,6 +19,9 @@ from tests.ingress.conftest import intake_ids
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_LINES = {
+    str(p): p.read_text().splitlines() for p in sorted((ROOT / "examples").glob("0[12]-*.jsonl"))
+}
 
 
 @pytest.fixture
@@ -46,24 +49,22 @@ def readme_python() -> str:
     return match.group(1)
 
 
-async def test_the_readme_example_publishes_a_whole_training(
-    js, base_url, monkeypatch, capsys
-):
+async def test_the_readme_example_publishes_a_whole_training(js, base_url, monkeypatch, capsys):
     monkeypatch.setenv("TOKEN", auth.token("agency:iom"))
     monkeypatch.setenv("INGRESS", base_url)
     monkeypatch.chdir(ROOT)
     await asyncio.to_thread(exec, readme_python(), {})
-    lines = (ROOT / "examples" / "01-moroni-emm2.jsonl").read_text().splitlines()
+    lines = EXAMPLE_LINES[str(ROOT / "examples" / "01-moroni-emm2.jsonl")]
     assert len(await intake_ids(js)) == len(lines) > 100
     assert capsys.readouterr().out == ""  # no rejection printed
 
 
 async def test_cohort_publish_http_sends_through_the_ingress(js, base_url, capsys):
     example = str(ROOT / "examples" / "02-dakar-tot.jsonl")
+    count = len(EXAMPLE_LINES[example])
     token = auth.token("agency:iom")
     argv = ["publish", "--http", base_url, "--token", token, "--batch", "50", example]
     assert await asyncio.to_thread(main, argv) == 0
-    count = len(Path(example).read_text().splitlines())
     assert f"published {count}, duplicates 0, rejected 0" in capsys.readouterr().out
     assert len(await intake_ids(js)) == count
     assert await asyncio.to_thread(main, argv) == 0

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 from cloudevents.core.bindings.http import HTTPMessage
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests import auth, factories
 from tests.enrolment import builders as b
@@ -42,13 +42,20 @@ def scenario(tag: str) -> list[dict[str, Any]]:
     cid, sid = f"iom:c-{tag}", f"iom:s-{tag}"
     people = [b.participant(f"iom:p-{tag}-{n}") for n in range(1, 5)]
     requests = [b.request(f"iom:e-{tag}-{n}", f"iom:p-{tag}-{n}", sid) for n in range(1, 5)]
-    return [b.course(cid), b.session(sid, course_id=cid, capacity=2, waitlist=1), *people, *requests]
+    return [
+        b.course(cid),
+        b.session(sid, course_id=cid, capacity=2, waitlist=1),
+        *people,
+        *requests,
+    ]
 
 
 def outcome(decided: list[dict[str, Any]], tag: str) -> list[tuple[str, str]]:
     """(type, request number) of the decisions about one scenario, in order."""
     prefix = f"iom:e-{tag}-"
-    return [(e["type"], e["subject"][len(prefix) :]) for e in decided if e["subject"].startswith(prefix)]
+    return [
+        (e["type"], e["subject"][len(prefix) :]) for e in decided if e["subject"].startswith(prefix)
+    ]
 
 
 async def test_structured_batched_and_binary_events_are_stored_once_and_decided_as_over_nats(
@@ -105,7 +112,16 @@ async def test_a_mixed_batch_stores_the_valid_events_in_order_and_names_each_rej
     no_id = factories.participant("iom:p-7")
     del no_id["id"]
     items: list[Any] = [
-        good[0], spoofed, bad_schema, good[1], unknown, future, network, no_id, "text", good[2]
+        good[0],
+        spoofed,
+        bad_schema,
+        good[1],
+        unknown,
+        future,
+        network,
+        no_id,
+        "text",
+        good[2],
     ]
     msg = HTTPMessage(
         headers={"content-type": "application/cloudevents-batch+json"},
@@ -133,9 +149,7 @@ async def test_a_mixed_batch_stores_the_valid_events_in_order_and_names_each_rej
     assert await intake_ids(js) == [g["id"] for g in good]  # nothing else, in order
 
 
-async def test_a_single_invalid_event_is_a_problem_with_the_dead_letter_reason(
-    js, ingress, http
-):
+async def test_a_single_invalid_event_is_a_problem_with_the_dead_letter_reason(js, ingress, http):
     bad = factories.participant("iom:p-1")
     bad["data"]["email"] = 42
     answer = await post(http, structured(bad))

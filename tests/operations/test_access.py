@@ -307,13 +307,12 @@ async def test_a_service_runs_with_only_its_own_permissions(
 
 
 async def test_the_ingress_publishes_intake_and_reads_deadletters_but_publishes_nothing_else(
-    server: tuple[NatsProcess, dict[str, str]], connect: Any
+    connect: Any,
 ) -> None:
     from cohort_kit.deadletter import read_parked
 
     from tests import factories
 
-    proc, passwords = server
     ingress = await connect("ingress")
     js = ingress.nc.jetstream(timeout=1)
     event = factories.participant("iom:p-gw")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from cohort_kit.auth import public
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from nats.js import JetStreamContext
@@ -12,7 +13,6 @@ from pydantic import BaseModel, Field
 
 from . import modes
 from .identity import Caller, caller
-from cohort_kit.auth import public
 from .intake import Outcome, Publish, ingest
 from .limits import Limits
 from .problems import PROBLEM_JSON, Problem
@@ -89,8 +89,10 @@ def make_api(state: State) -> APIRouter:
         ),
         status_code=202,
         response_model=Accepted,
-        responses={200: {"model": BatchAnswer, "description": "A batch: one result per event."}}
-        | ERRORS,
+        responses={
+            200: {"model": BatchAnswer, "description": "A batch: one result per event."},
+            **ERRORS,
+        },
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -165,7 +167,9 @@ def _single_answer(outcome: Outcome, retry_after: int) -> JSONResponse:
 
 def _batch_answer(outcomes: list[Outcome], retry_after: int) -> JSONResponse:
     if any(o.retryable for o in outcomes) and not any(o.stored for o in outcomes):
-        raise Problem(503, "NATS did not confirm any event; resend the batch", retry_after=retry_after)
+        raise Problem(
+            503, "NATS did not confirm any event; resend the batch", retry_after=retry_after
+        )
     results = [o.as_json() for o in outcomes]
     headers = {"Retry-After": str(retry_after)} if any(o.retryable for o in outcomes) else {}
     failed = sum(not o.stored for o in outcomes)

@@ -30,7 +30,9 @@ def make_app(ingress: Ingress) -> FastAPI:
     async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
         # The kit's 401/403 (RFC 6750, with WWW-Authenticate) as problem+json too.
         reason = "insufficient_scope" if exc.status_code == 403 else None
-        as_problem = Problem(exc.status_code, str(exc.detail), reason=reason, headers=exc.headers)
+        as_problem = Problem(
+            exc.status_code, str(exc.detail), reason=reason, headers=dict(exc.headers or {})
+        )
         return as_problem.response(instance=request.url.path)
 
     return app

@@ -19,7 +19,6 @@ from cohort_contracts import REGISTRY, ContractError, Event
 from cohort_contracts.envelope import TYPE_PATTERN
 from cohort_contracts.registry import INTAKE_PREFIX
 
-
 WAITED = "not attempted after an earlier event was not confirmed; resend it (same id)"
 
 
@@ -109,7 +108,9 @@ async def ingest(bodies: list[bytes], agency: str, publish: Publish) -> list[Out
         try:
             subject, event = validate(body, agency)
         except ContractError as exc:
-            outcomes.append(Outcome(index, _event_id(body), "rejected", None, exc.reason, exc.detail))
+            outcomes.append(
+                Outcome(index, _event_id(body), "rejected", None, exc.reason, exc.detail)
+            )
             continue
         try:
             ack = await publish(subject, body, event.id)

@@ -40,7 +40,9 @@ def media_type(content_type: str | None) -> str:
 def split(headers: dict[str, str], body: bytes, limits: Limits) -> Carried:
     """The events a request carries; raises `Problem` (400, 413, 415) for the whole request."""
     if len(body) > limits.max_request_bytes:
-        raise Problem(413, f"request body over {limits.max_request_bytes} bytes", reason="too_large")
+        raise Problem(
+            413, f"request body over {limits.max_request_bytes} bytes", reason="too_large"
+        )
     mode = media_type(headers.get("content-type"))
     if mode == STRUCTURED:
         _check_event_size(body, limits)
@@ -78,7 +80,9 @@ def _batch(body: bytes, limits: Limits) -> list[bytes]:
         raise Problem(
             413, f"{len(items)} events; at most {limits.max_batch_events}", reason="too_many"
         )
-    bodies = [json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() for item in items]
+    bodies = [
+        json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() for item in items
+    ]
     for event in bodies:
         _check_event_size(event, limits)
     return bodies
@@ -91,9 +95,8 @@ def _binary(headers: dict[str, str], body: bytes) -> bytes:
     except (UnicodeDecodeError, ValueError):
         # Not JSON: store the bytes as they are, so validation names it `not_json`.
         return body
-    message = HTTPMessage(headers=headers, body=b"")
     try:
-        attributes, _ = from_binary(message, JSONFormat(), _attributes_only)
+        attributes = _attributes(headers)
     except ValueError as exc:
         raise Problem(400, f"bad ce- header: {exc}", reason="malformed_envelope") from None
     attributes["datacontenttype"] = JSON
@@ -105,7 +108,15 @@ def _binary(headers: dict[str, str], body: bytes) -> bytes:
     return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _attributes_only(attributes: dict[str, Any], data: Any) -> Any:
-    """An event factory that keeps the decoded attributes as they are: Cohort's own envelope
-    validates them afterwards, with the same reasons as every other door."""
-    return attributes, data
+def _attributes(headers: dict[str, str]) -> dict[str, Any]:
+    """The `ce-` attributes as the SDK decodes them, kept as they are: its event factory is
+    replaced by one that builds nothing, as Cohort's own envelope validates them afterwards,
+    with the same reasons as every other door."""
+    found: dict[str, Any] = {}
+
+    def keep(attributes: dict[str, Any], data: Any) -> Any:
+        found.update(attributes)
+        return None
+
+    from_binary(HTTPMessage(headers=headers, body=b""), JSONFormat(), keep)
+    return found
