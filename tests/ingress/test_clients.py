@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 from cohort_cli.embedded import free_port
-from cohort_cli.main import main
 
 from tests import auth
 from tests.harness import eventually
 from tests.ingress.conftest import intake_ids
+from tests.ingress.test_feedback import cohort
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,11 +64,11 @@ async def test_cohort_publish_http_sends_through_the_ingress(js, base_url, capsy
     count = len(EXAMPLE_LINES[example])
     token = auth.token("agency:iom")
     argv = ["publish", "--http", base_url, "--token", token, "--batch", "50", example]
-    assert await asyncio.to_thread(main, argv) == 0
+    assert await cohort(*argv) == 0
     assert f"published {count}, duplicates 0, rejected 0" in capsys.readouterr().out
     assert len(await intake_ids(js)) == count
-    assert await asyncio.to_thread(main, argv) == 0
+    assert await cohort(*argv) == 0
     assert f"published 0, duplicates {count}" in capsys.readouterr().out
     wrong = ["publish", "--http", base_url, "--token", auth.token("agency:icmpd"), example]
-    assert await asyncio.to_thread(main, wrong) == 1
+    assert await cohort(*wrong) == 1
     assert "agency_mismatch" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from cohort_cli.main import main
+from cohort_cli.main import parser
 from cohort_kit import Runtime
 
 from tests import auth
@@ -32,7 +32,10 @@ async def quick_enrolment(js: Any, nats_url: str, database_url: str) -> AsyncIte
 
 
 async def cohort(*argv: str) -> int:
-    return await asyncio.to_thread(main, list(argv))
+    """`cohort ARGV` in a thread (its own event loop), without `main`'s logging set-up, which
+    would bind structlog to this test's captured output for every later test."""
+    args = parser().parse_args(list(argv))
+    return int(await asyncio.to_thread(args.func, args))
 
 
 async def test_fix_and_replay_with_rejections_visible_only_to_their_agency(
