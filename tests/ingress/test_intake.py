@@ -221,3 +221,27 @@ async def test_limits_are_published_and_enforced(js, ingress, http):
     assert (empty.status_code, empty.json()["results"]) == (200, [])
     slash = await http.post("/v1/events/", content=b"{}", headers=auth.headers("agency:iom"))
     assert not 300 <= slash.status_code < 400
+
+
+async def test_an_agency_over_its_rate_is_told_when_to_come_back_and_nothing_is_stored(
+    js, nats_url
+):
+    from cohort_ingress.runtime import Ingress
+
+    from tests.ingress.conftest import client_for, settings
+
+    limited = Ingress(settings(nats_url, rate_limit_per_minute=5))
+    await limited.start()
+    try:
+        async with client_for(limited) as http:
+            events = [factories.participant(f"iom:p-{n}") for n in range(6)]
+            answer = await post(http, batch(events))
+            assert answer.status_code == 429
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert 1 <= int(answer.headers["retry-after"]) <= 60
+            assert await intake_ids(js) == []
+            assert (await post(http, batch(events[:5]))).status_code == 200
+            other = factories.participant("icmpd:p-1", agency="icmpd")
+            assert (await post(http, structured(other), org="agency:icmpd")).status_code == 202
+    finally:
+        await limited.stop()

@@ -101,7 +101,13 @@ async def serve(settings: IngressSettings) -> None:
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     task = asyncio.ensure_future(server.serve())
     log.info("ready", http_port=settings.http_port)
-    await stop.wait()
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([task, stopping], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():  # the HTTP server ended by itself (e.g. the port is taken): fail loudly
+        stopping.cancel()
+        await ingress.stop()
+        log.error("HTTP server ended; stopping", http_port=settings.http_port)
+        raise SystemExit(1)
     server.should_exit = True
     await task
     await ingress.stop()
