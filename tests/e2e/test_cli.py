@@ -51,6 +51,8 @@ def test_demo_runs_the_network_publishes_the_samples_and_leaves_nothing_running(
         str(free_port()),
         "--issuer-port",
         str(free_port()),
+        "--smtp-port",
+        str(free_port()),
     ]
     result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
     out = result.stdout + result.stderr
@@ -91,8 +93,8 @@ def test_cohort_token_and_creds_work_against_cohort_up(tmp_path):
             *["--issuer-port", str(free_port())],
         ],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=(tmp_path / "up.log").open("wb"),
+        stderr=subprocess.STDOUT,
     )
 
     def cohort(*args: str) -> str:
@@ -109,7 +111,8 @@ def test_cohort_token_and_creds_work_against_cohort_up(tmp_path):
     try:
         deadline = time.monotonic() + 180
         while not (data_dir / "stack.json").exists():  # written once every service is ready
-            assert up.poll() is None and time.monotonic() < deadline, "cohort up did not start"
+            log = (tmp_path / "up.log").read_text(errors="replace")[-3000:]
+            assert up.poll() is None and time.monotonic() < deadline, log
             time.sleep(0.5)
         token = cohort("token", "ministry:NER")
         assert token.count("\n") == 1 and token.count(".") == 2  # only a JWT
@@ -129,9 +132,9 @@ def test_cohort_token_and_creds_work_against_cohort_up(tmp_path):
         assert ready.status_code == 200
 
         # NATS: the ministry's user hears Niger's reports and nothing of Comoros'.
-        assert asyncio.run(heard_by(url, cohort("creds", "ops").strip())) == [
-            "reports.country.NER.test"
-        ]
+        heard = asyncio.run(heard_by(url, cohort("creds", "ops").strip()))
+        nats_log = (data_dir / "nats" / "nats.log").read_text(errors="replace")[-2000:]
+        assert heard and set(heard) == {"reports.country.NER.test"}, nats_log
     finally:
         up.send_signal(signal.SIGINT)
         up.wait(90)
@@ -143,7 +146,10 @@ async def heard_by(url: str, admin_url: str) -> list[str]:
 
     import nats
 
-    ministry = await nats.connect(url)
+    async def refused(_: Exception) -> None:  # a denied subscription is reported, not raised
+        pass
+
+    ministry = await nats.connect(url, error_cb=refused)
     admin = await nats.connect(admin_url)
     heard: list[str] = []
     try:
@@ -151,15 +157,17 @@ async def heard_by(url: str, admin_url: str) -> list[str]:
         async def keep(msg: Any) -> None:
             heard.append(msg.subject)
 
-        await ministry.subscribe("reports.>", cb=keep)
+        # Its own country's reports, and an attempt at Comoros' (denied, and not imported).
+        await ministry.subscribe("reports.country.NER.>", cb=keep)
+        await ministry.subscribe("reports.country.COM.>", cb=keep)
         await ministry.flush()
-        await admin.publish("reports.country.COM.test", b"{}")
-        await admin.publish("reports.country.NER.test", b"{}")
-        await admin.flush()
-        for _ in range(200):  # one publisher, in order: once NER is heard, COM would be too
+        for _ in range(100):  # one publisher, in order: once NER is heard, COM would be too
+            await admin.publish("reports.country.COM.test", b"{}")
+            await admin.publish("reports.country.NER.test", b"{}")
+            await admin.flush()
+            await asyncio.sleep(0.1)
             if heard:
                 break
-            await asyncio.sleep(0.05)
     finally:
         await ministry.close()
         await admin.close()
