@@ -25,11 +25,14 @@ def runtime(service: str) -> Runtime:
 def test_every_route_declares_a_rule(service: str) -> None:
     app = runtime(service).http_app
     assert undeclared_routes(app) == []
-    table = {(m, p) for m, p, _ in route_table(app)}
-    # The OpenAPI document lists nothing the walk missed.
+    table = {(m, p): rule for m, p, rule in route_table(app)}
+    # The OpenAPI document lists nothing the walk missed, and tells clients which routes
+    # want a bearer token.
     for path, operations in app.openapi()["paths"].items():
-        for method in operations:
-            assert (method.upper(), path) in table, (method, path)
+        for method, operation in operations.items():
+            rule = table[(method.upper(), path)]
+            wants_token = operation.get("security") == [{"HTTPBearer": []}]
+            assert wants_token != rule.startswith("public"), (method, path, rule)
     assert ("GET", "/metrics") in table and ("GET", "/readyz") in table
 
 

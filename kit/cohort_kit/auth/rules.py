@@ -111,21 +111,37 @@ def forbidden(scope: str) -> HTTPException:
 class Rule:
     """A route's access rule; instances are FastAPI dependencies (and recognised as rules)."""
 
-    def __init__(self, families: tuple[str, ...], reason: str = "") -> None:
-        self.families = families
-        self.reason = reason
-        self.public = not families
+    public = False
 
     def describe(self) -> str:
-        return f"public: {self.reason}" if self.public else " or ".join(self.families)
+        raise NotImplementedError
+
+
+class Public(Rule):
+    public = True
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def describe(self) -> str:
+        return f"public: {self.reason}"
+
+    async def __call__(self) -> None:  # asks for nothing, so the docs show no lock
+        return None
+
+
+class Required(Rule):
+    def __init__(self, families: tuple[str, ...]) -> None:
+        self.families = families
+
+    def describe(self) -> str:
+        return " or ".join(self.families)
 
     async def __call__(
         self,
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    ) -> Principal | None:
-        if self.public:
-            return None
+    ) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise unauthorised()
         auth: Authenticator | None = getattr(request.app.state, "auth", None)
@@ -145,14 +161,14 @@ def require(*families: str) -> Any:
     """A route for callers holding a scope of one of `families`; injects the `Principal`."""
     if not families:
         raise ValueError("require() needs at least one scope family; use public() otherwise")
-    return Depends(Rule(families))
+    return Depends(Required(families))
 
 
 def public(reason: str) -> Any:
     """A route anyone may call, by design; `reason` says why (it ends up in the docs)."""
     if not reason:
         raise ValueError("a public route says why it is public")
-    return Depends(Rule((), reason))
+    return Depends(Public(reason))
 
 
 def _routes(app: FastAPI) -> Iterator[tuple[BaseRoute, str, Any, set[str]]]:
