@@ -123,6 +123,19 @@ def cmd_creds(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_realm(args: argparse.Namespace) -> int:
+    import json
+
+    from cohort_kit.auth import Registry
+
+    from .keycloak import realm
+
+    document = realm(Registry.load(args.file), args.name)
+    Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
+    print(f"wrote {args.out}: realm {args.name}, {len(document['clients'])} clients")
+    return 0
+
+
 def cmd_contracts_export(args: argparse.Namespace) -> int:
     from cohort_contracts.export import export
 
@@ -178,6 +191,12 @@ def parser() -> argparse.ArgumentParser:
     acc.add_argument("--out", required=True, help="folder for accounts.conf and passwords.env")
     acc.add_argument("--cost", type=int, default=11, help="bcrypt cost")
     acc.set_defaults(func=cmd_access)
+
+    rlm = sub.add_parser("realm", help="write a Keycloak realm import from an access file")
+    rlm.add_argument("file", help="e.g. deploy/access.yaml")
+    rlm.add_argument("--out", required=True, help="e.g. realm.json")
+    rlm.add_argument("--name", default="cohort", help="realm name")
+    rlm.set_defaults(func=cmd_realm)
 
     tok = sub.add_parser("token", help="print a bearer token of ORG for the running stack")
     tok.add_argument("org", help="e.g. ministry:NER, agency:iom, donor:eu, ops")
