@@ -174,8 +174,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             lost, duplicated = len(expected - set(ids)), len(ids) - len(set(ids))
             position = {eid: i for i, eid in enumerate(ids)}
             in_order = all(
-                [position[i] for i in batch] == sorted(position[i] for i in batch)
-                for batch in sent
+                [position[i] for i in batch] == sorted(position[i] for i in batch) for batch in sent
             )
             say(f"ingress: {args.events / http_s:,.0f} events/s; lost {lost}, dup {duplicated}")
             await nc.drain()

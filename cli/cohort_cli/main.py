@@ -25,6 +25,7 @@ def _stack_options(args: argparse.Namespace, quiet: bool = False) -> StackOption
         http_port_base=args.http_port_base,
         smtp_port=args.smtp_port,
         quiet=quiet,
+        issuer_port=args.issuer_port,
     )
 
 
@@ -58,7 +59,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     async def then(stack: Stack) -> None:
+        from .demo import show_access
+
         await run_demo(stack.nats_url, Path(args.examples), stack.mail)
+        await show_access(stack, args.data_dir)
 
     return asyncio.run(_run_stack(_stack_options(args, quiet=True), then, args.exit))
 
@@ -117,6 +121,42 @@ def cmd_access(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from .devissuer import request_token
+
+    try:
+        print(request_token(Path(args.data_dir) / "issuer", args.org))
+    except (OSError, RuntimeError) as exc:
+        print(f"no token for {args.org}: {exc} (is `cohort up` running?)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_creds(args: argparse.Namespace) -> int:
+    from .credentials import nats_credentials
+
+    try:
+        lines = nats_credentials(Path(args.data_dir), args.org)
+    except (OSError, KeyError, ValueError) as exc:
+        print(f"no credentials for {args.org}: {exc} (is `cohort up` running?)", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_realm(args: argparse.Namespace) -> int:
+    import json
+
+    from cohort_kit.auth import Registry
+
+    from .keycloak import realm
+
+    document = realm(Registry.load(args.file), args.name)
+    Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
+    print(f"wrote {args.out}: realm {args.name}, {len(document['clients'])} clients")
+    return 0
+
+
 def cmd_contracts_export(args: argparse.Namespace) -> int:
     from cohort_contracts.export import export
 
@@ -140,6 +180,9 @@ def parser() -> argparse.ArgumentParser:
             help="enrolment, certification, notification, reporting, ingress get N, N+1, ..., N+4",
         )
         sp.add_argument("--smtp-port", type=int, default=11025, help="local mail catcher")
+        sp.add_argument(
+            "--issuer-port", type=int, default=18099, help="local development token issuer"
+        )
 
     up = sub.add_parser("up", help="run the whole network on embedded NATS and PostgreSQL")
     stack_args(up)
@@ -187,6 +230,22 @@ def parser() -> argparse.ArgumentParser:
     acc.add_argument("--out", required=True, help="folder for accounts.conf and passwords.env")
     acc.add_argument("--cost", type=int, default=11, help="bcrypt cost")
     acc.set_defaults(func=cmd_access)
+
+    rlm = sub.add_parser("realm", help="write a Keycloak realm import from an access file")
+    rlm.add_argument("file", help="e.g. deploy/access.yaml")
+    rlm.add_argument("--out", required=True, help="e.g. realm.json")
+    rlm.add_argument("--name", default="cohort", help="realm name")
+    rlm.set_defaults(func=cmd_realm)
+
+    tok = sub.add_parser("token", help="print a bearer token of ORG for the running stack")
+    tok.add_argument("org", help="e.g. ministry:NER, agency:iom, donor:eu, ops")
+    tok.add_argument("--data-dir", default=".cohort")
+    tok.set_defaults(func=cmd_token)
+
+    creds = sub.add_parser("creds", help="print the NATS URL of ORG's user for the running stack")
+    creds.add_argument("org", help="e.g. ministry:NER, agency:iom, donor:eu, ops")
+    creds.add_argument("--data-dir", default=".cohort")
+    creds.set_defaults(func=cmd_creds)
 
     contracts = sub.add_parser("contracts", help="contract tools")
     csub = contracts.add_subparsers(dest="contracts_command", required=True)

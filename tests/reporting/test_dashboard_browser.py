@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 
+from tests.auth import headers
 from tests.browser import ARGS, ARTIFACTS, CHROMIUM, requires_chromium
 from tests.reporting.test_reporting_service import play
 
@@ -62,7 +63,10 @@ async def test_the_dashboard_in_chromium_shows_the_known_figures_and_filters_by_
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            page = await browser.new_page(viewport={"width": 1000, "height": 800})
+            # Operators read every audience (`reports:*`): one page can switch between them.
+            page = await browser.new_page(
+                viewport={"width": 1000, "height": 800}, extra_http_headers=headers("ops")
+            )
             page.on("request", lambda request: requested.append(request.url))
 
             res = await page.goto(

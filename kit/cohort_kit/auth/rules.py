@@ -20,13 +20,16 @@ the routes with no rule (a test walks every service with it).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import fastapi.routing
 import structlog
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import BaseRoute
 
 from .registry import Registry
 from .tokens import InvalidToken, TokenValidator
@@ -108,21 +111,37 @@ def forbidden(scope: str) -> HTTPException:
 class Rule:
     """A route's access rule; instances are FastAPI dependencies (and recognised as rules)."""
 
-    def __init__(self, families: tuple[str, ...], reason: str = "") -> None:
-        self.families = families
-        self.reason = reason
-        self.public = not families
+    public = False
 
     def describe(self) -> str:
-        return f"public: {self.reason}" if self.public else " or ".join(self.families)
+        raise NotImplementedError
+
+
+class Public(Rule):
+    public = True
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def describe(self) -> str:
+        return f"public: {self.reason}"
+
+    async def __call__(self) -> None:  # asks for nothing, so the docs show no lock
+        return None
+
+
+class Required(Rule):
+    def __init__(self, families: tuple[str, ...]) -> None:
+        self.families = families
+
+    def describe(self) -> str:
+        return " or ".join(self.families)
 
     async def __call__(
         self,
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    ) -> Principal | None:
-        if self.public:
-            return None
+    ) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise unauthorised()
         auth: Authenticator | None = getattr(request.app.state, "auth", None)
@@ -142,45 +161,58 @@ def require(*families: str) -> Any:
     """A route for callers holding a scope of one of `families`; injects the `Principal`."""
     if not families:
         raise ValueError("require() needs at least one scope family; use public() otherwise")
-    return Depends(Rule(families))
+    return Depends(Required(families))
 
 
 def public(reason: str) -> Any:
     """A route anyone may call, by design; `reason` says why (it ends up in the docs)."""
     if not reason:
         raise ValueError("a public route says why it is public")
-    return Depends(Rule((), reason))
+    return Depends(Public(reason))
 
 
-def route_rule(route: APIRoute) -> Rule | None:
-    stack = [route.dependant]
+def _routes(app: FastAPI) -> Iterator[tuple[BaseRoute, str, Any, set[str]]]:
+    """(route, path, dependant, methods) of every route, through included routers (recent
+    FastAPI keeps included routers as nodes; `iter_route_contexts` flattens them)."""
+    flatten = getattr(fastapi.routing, "iter_route_contexts", None)
+    if flatten is None:
+        for route in app.routes:
+            dependant = getattr(route, "dependant", None)
+            yield route, getattr(route, "path", ""), dependant, getattr(route, "methods", set())
+        return
+    for ctx in flatten(app.routes):
+        original = ctx.original_route
+        dependant = getattr(ctx, "dependant", None) or getattr(original, "dependant", None)
+        yield original, ctx.path or "", dependant, set(ctx.methods or ())
+
+
+def _rule_of(dependant: Any) -> Rule | None:
+    stack = [dependant] if dependant is not None else []
     while stack:
-        dependant = stack.pop()
-        if isinstance(dependant.call, Rule):
-            return dependant.call
-        stack.extend(dependant.dependencies)
+        current = stack.pop()
+        if isinstance(current.call, Rule):
+            return current.call
+        stack.extend(current.dependencies)
     return None
 
 
 def route_table(app: FastAPI) -> list[tuple[str, str, str]]:
     """(methods, path, rule) of every API route, for docs and tests."""
     rows = []
-    for route in app.routes:
+    for route, path, dependant, methods in _routes(app):
         if isinstance(route, APIRoute):
-            rule = route_rule(route)
-            methods = ",".join(sorted(route.methods or ()))
-            rows.append((methods, route.path, rule.describe() if rule else "NONE"))
+            rule = _rule_of(dependant)
+            rows.append((",".join(sorted(methods)), path, rule.describe() if rule else "NONE"))
     return rows
 
 
 def undeclared_routes(app: FastAPI) -> list[str]:
     """Routes that declare no rule (should be none): deny by default is tested with this."""
     missing = []
-    for route in app.routes:
-        path = getattr(route, "path", repr(route))
+    for route, path, dependant, methods in _routes(app):
         if isinstance(route, APIRoute):
-            if route_rule(route) is None:
-                missing.append(f"{','.join(sorted(route.methods or ()))} {path}")
+            if _rule_of(dependant) is None:
+                missing.append(f"{','.join(sorted(methods))} {path}")
         elif path not in DOCUMENTATION:
             missing.append(f"{type(route).__name__} {path}")
     return missing

@@ -85,11 +85,12 @@ class Ingress:
 async def serve(settings: IngressSettings) -> None:
     """Run until SIGTERM or SIGINT: finish the requests in flight, then close NATS."""
     ingress = Ingress(settings)
+    # Started first: a SIGTERM while still waiting for NATS ends the process at once.
+    await ingress.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await ingress.start()
     config = uvicorn.Config(
         ingress.http_app,
         host=settings.http_host,
