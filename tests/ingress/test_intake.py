@@ -245,3 +245,17 @@ async def test_an_agency_over_its_rate_is_told_when_to_come_back_and_nothing_is_
             assert (await post(http, structured(other), org="agency:icmpd")).status_code == 202
     finally:
         await limited.stop()
+
+
+def test_every_ingress_route_declares_who_may_call_it_as_the_docs_say():
+    from cohort_ingress.runtime import Ingress
+    from cohort_ingress.settings import IngressSettings
+    from cohort_kit.auth import route_table, undeclared_routes
+
+    from tests.operations.test_route_rules import ROOT
+
+    app = Ingress(IngressSettings()).http_app
+    assert undeclared_routes(app) == []
+    docs = (ROOT / "docs" / "security.md").read_text()
+    for methods, path, rule in route_table(app):
+        assert f"| ingress | `{methods} {path}` | {rule} |" in docs, (methods, path)

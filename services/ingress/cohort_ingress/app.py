@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cohort_kit.auth import authenticator_from_settings
+from cohort_kit.auth import authenticator_from_settings, undeclared_routes
 from cohort_kit.http import make_http_app
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -21,6 +21,9 @@ def make_app(ingress: Ingress) -> FastAPI:
     app = make_http_app("ingress", ingress.readiness, title="Cohort ingress", auth=auth)
     app.router.redirect_slashes = False  # never a 3xx (CloudEvents webhook spec)
     app.include_router(make_api(ingress))
+    # Deny by default, as in every service: a route without an access rule is a bug.
+    if missing := undeclared_routes(app):
+        raise RuntimeError(f"ingress: routes without an access rule: {missing}")
 
     @app.exception_handler(Problem)
     async def problem(request: Request, exc: Problem) -> JSONResponse:
