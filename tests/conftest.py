@@ -24,6 +24,7 @@ from cohort_kit.db import with_database
 from cohort_kit.topology import provision
 from nats.js import JetStreamContext
 
+from tests.auth import running_issuer
 from tests.harness import docker_available
 
 
@@ -32,6 +33,13 @@ def servers_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="cohort-tests-"))
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def issuer(servers_dir: Path) -> Iterator[object]:
+    """A real token issuer on loopback for every test; services' settings point at it."""
+    with running_issuer(servers_dir / "issuer") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from typing import Any
 
 import bcrypt
 import yaml
+from cohort_kit.auth import Registry, report_subjects
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -33,6 +34,12 @@ class _Model(BaseModel):
 
 class ServiceUser(_Model):
     publishes: list[str] = Field(description="Subjects this service may publish (its streams).")
+    jetstream_api: list[str] | None = Field(
+        None,
+        description="A gateway (the ingress): exactly these JetStream API subjects, and no "
+        "dead-letter subject or message acks of its own. Unset: a consuming service, which "
+        "may use the whole JetStream API, ack, and park on deadletter.<name>.",
+    )
 
 
 class Services(_Model):
@@ -42,6 +49,7 @@ class Services(_Model):
 
 
 class Agency(_Model):
+    name: str = ""
     programmes: list[str] = Field(default_factory=list)
     users: list[str] | None = None
 
@@ -122,6 +130,12 @@ def _perm(publish: list[str] | None, subscribe: list[str] | None) -> dict[str, A
     return {"publish": side(publish), "subscribe": side(subscribe)}
 
 
+def _service_publishes(name: str, spec: ServiceUser) -> list[str]:
+    if spec.jetstream_api is not None:
+        return [*spec.publishes, *spec.jetstream_api]
+    return [*spec.publishes, f"deadletter.{name}", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]
+
+
 def build(
     access: AccessFile, passwords: dict[str, str], known: dict[str, str], cost: int = 11
 ) -> dict[str, Any]:
@@ -144,14 +158,15 @@ def build(
         return entry
 
     svc = access.services
+    # What each organisation may read comes from the registry, as on the HTTP side.
+    registry = Registry.from_dict(access.model_dump())
+
+    def reads(org: str) -> list[str]:
+        found = registry.get(org)
+        return report_subjects(found) if found is not None else []
+
     service_users = [
-        user(
-            name,
-            _perm(
-                [*spec.publishes, f"deadletter.{name}", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"],
-                ["_INBOX.>"],
-            ),
-        )
+        user(name, _perm(_service_publishes(name, spec), ["_INBOX.>"]))
         for name, spec in svc.users.items()
     ]
     service_users += [user(name) for name in svc.admins]
@@ -161,7 +176,7 @@ def build(
     for agency, spec in access.agencies.items():
         account = agency_account(agency)
         intake = f"intake.{agency}.>"
-        reports = [f"reports.programme.{p}.>" for p in spec.programmes]
+        reports = reads(f"agency:{agency}")
         exports.append({"service": intake, "accounts": [account]})
         imports: list[dict[str, Any]] = [{"service": {"account": svc.account, "subject": intake}}]
         for subject in reports:
@@ -174,17 +189,19 @@ def build(
         }
 
     readers = [
-        (ministry_account(code), f"reports.country.{code}.>", spec.users or [f"ministry-{code}"])
+        (ministry_account(code), f"ministry:{code}", spec.users or [f"ministry-{code}"])
         for code, spec in access.ministries.items()
     ] + [
-        (donor_account(name), f"reports.donor.{name}.>", spec.users or [f"donor-{name}"])
+        (donor_account(name), f"donor:{name}", spec.users or [f"donor-{name}"])
         for name, spec in access.donors.items()
     ]
-    for account, subject, users in readers:
-        exports.append({"stream": subject, "accounts": [account]})
+    for account, org, users in readers:
+        subjects = reads(org)
+        for subject in subjects:
+            exports.append({"stream": subject, "accounts": [account]})
         accounts[account] = {
-            "users": [user(u.lower(), _perm(None, [subject])) for u in users],
-            "imports": [{"stream": {"account": svc.account, "subject": subject}}],
+            "users": [user(u.lower(), _perm(None, subjects)) for u in users],
+            "imports": [{"stream": {"account": svc.account, "subject": s}} for s in subjects],
         }
 
     accounts = {

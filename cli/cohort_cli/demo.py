@@ -7,6 +7,7 @@ import json
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import nats
 from cohort_contracts.streams import CONSUMERS, STREAMS
@@ -98,3 +99,27 @@ async def print_summary(nats_url: str) -> None:
                 say(f"           reason {reason}: {n}")
     finally:
         await nc.drain()
+
+
+async def show_access(stack: Any, data_dir: str) -> None:
+    """End of the demo: how a ministry reads its own reports, over HTTP and NATS."""
+    import httpx
+
+    dd = "" if data_dir == ".cohort" else f" --data-dir {data_dir}"
+    port = stack.http_port("reporting")
+    url = f"http://127.0.0.1:{port}/reports"
+    own = {"Authorization": f"Bearer {stack.token('ministry:NER')}"}
+    async with httpx.AsyncClient(timeout=30, headers=own) as client:
+        mine = await client.get(url, params={"scope": "country:NER"})
+        other = await client.get(url, params={"scope": "country:COM"})
+    trained = mine.json()["figures"]["participants"]["trained"] if mine.is_success else "?"
+    say("a ministry reads its own reports, and only those (here Niger's):")
+    say(f"  GET /reports?scope=country:NER -> {mine.status_code} ({trained} trained)")
+    say(f"  GET /reports?scope=country:COM -> {other.status_code} (another country's)")
+    say("  over HTTP, with a token of the local issuer:")
+    say(
+        f'    curl -H "Authorization: Bearer $(cohort token ministry:NER{dd})" '
+        f"'{url}?scope=country:NER'"
+    )
+    say("  over NATS, with the ministry's own user (its account receives only Niger's):")
+    say(f"    nats sub --server \"$(cohort creds ministry:NER{dd})\" 'reports.country.NER.>'")

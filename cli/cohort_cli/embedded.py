@@ -71,10 +71,14 @@ def nats_server_binary() -> str:
 
 
 class EmbeddedNats:
-    def __init__(self, data_dir: Path, port: int, *, sync_always: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path, port: int, *, sync_always: bool = False, accounts: bool = False
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.sync_always = sync_always
+        # accounts: include `accounts.conf` of the same folder (`cohort access` output).
+        self.accounts = accounts
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -95,7 +99,7 @@ class EmbeddedNats:
         conf.write_text(
             f'listen: "127.0.0.1:{self.port}"\n'
             f'jetstream {{\n  store_dir: "{self.data_dir / "jetstream"}"{sync}\n}}\n'
-            "max_payload: 8MB\n"
+            "max_payload: 8MB\n" + ('include "accounts.conf"\n' if self.accounts else "")
         )
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
+import os
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cohort_kit.logs import configure_logging
@@ -24,6 +27,7 @@ def _stack_options(args: argparse.Namespace, quiet: bool = False) -> StackOption
         http_port_base=args.http_port_base,
         smtp_port=args.smtp_port,
         quiet=quiet,
+        issuer_port=args.issuer_port,
     )
 
 
@@ -75,15 +79,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     async def then(stack: Stack) -> None:
+        from .demo import show_access
+
         await run_demo(stack.nats_url, Path(args.examples), stack.mail)
+        await show_access(stack, args.data_dir)
 
     return asyncio.run(_run_stack(_stack_options(args, quiet=True), then, args.exit))
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from .publishing import publish_lines, read_lines
+    from .publishing import post_lines, publish_lines, read_lines
 
-    report = asyncio.run(publish_lines(args.nats_url, read_lines(Path(p) for p in args.files)))
+    lines = read_lines(Path(p) for p in args.files)
+    if args.http:
+        report = asyncio.run(post_lines(args.http, args.token, lines, args.batch))
+    else:
+        report = asyncio.run(publish_lines(args.nats_url, lines))
     for rejection in report.rejected:
         print(f"rejected {rejection}", file=sys.stderr)
     print(
@@ -91,6 +102,20 @@ def cmd_publish(args: argparse.Namespace) -> int:
         f"rejected {len(report.rejected)}"
     )
     return 1 if report.rejected else 0
+
+
+def cmd_deadletters(args: argparse.Namespace) -> int:
+    from .deadletters import Filters, command
+
+    filters = Filters(
+        service=args.service,
+        reason=args.reason,
+        agency=args.agency,
+        since=args.since,
+        until=args.until,
+        seqs=tuple(args.seqs),
+    )
+    return asyncio.run(command(args.nats_url, args.action, filters, args.by, args.dry_run))
 
 
 def cmd_provision(args: argparse.Namespace) -> int:
@@ -113,6 +138,42 @@ def cmd_access(args: argparse.Namespace) -> int:
 
     users = generate(Path(args.file), Path(args.out), cost=args.cost)
     print(f"wrote {args.out}/accounts.conf and passwords.env for {len(users)} users")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from .devissuer import request_token
+
+    try:
+        print(request_token(Path(args.data_dir) / "issuer", args.org))
+    except (OSError, RuntimeError) as exc:
+        print(f"no token for {args.org}: {exc} (is `cohort up` running?)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_creds(args: argparse.Namespace) -> int:
+    from .credentials import nats_credentials
+
+    try:
+        lines = nats_credentials(Path(args.data_dir), args.org)
+    except (OSError, KeyError, ValueError) as exc:
+        print(f"no credentials for {args.org}: {exc} (is `cohort up` running?)", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_realm(args: argparse.Namespace) -> int:
+    import json
+
+    from cohort_kit.auth import Registry
+
+    from .keycloak import realm
+
+    document = realm(Registry.load(args.file), args.name)
+    Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
+    print(f"wrote {args.out}: realm {args.name}, {len(document['clients'])} clients")
     return 0
 
 
@@ -164,9 +225,12 @@ def parser() -> argparse.ArgumentParser:
             "--http-port-base",
             type=int,
             default=18080,
-            help="enrolment, certification, notification, reporting get N, N+1, N+2, N+3",
+            help="enrolment, certification, notification, reporting, ingress get N, N+1, ..., N+4",
         )
         sp.add_argument("--smtp-port", type=int, default=11025, help="local mail catcher")
+        sp.add_argument(
+            "--issuer-port", type=int, default=18099, help="local development token issuer"
+        )
 
     up = sub.add_parser("up", help="run the whole network on embedded NATS and PostgreSQL")
     stack_args(up)
@@ -181,7 +245,25 @@ def parser() -> argparse.ArgumentParser:
     pub = sub.add_parser("publish", help="validate and publish CloudEvents (JSON lines)")
     pub.add_argument("files", nargs="+")
     pub.add_argument("--nats-url", default="nats://127.0.0.1:14222")
+    pub.add_argument("--http", metavar="URL", help="send through the ingress instead of NATS")
+    pub.add_argument(
+        "--token", default=os.environ.get("COHORT_TOKEN"), help="bearer token (or COHORT_TOKEN)"
+    )
+    pub.add_argument("--batch", type=int, default=100, help="events per request with --http")
     pub.set_defaults(func=cmd_publish)
+
+    dl = sub.add_parser("deadletters", help="list, show and replay dead-letters")
+    dl.add_argument("action", choices=["list", "show", "replay"])
+    dl.add_argument("seqs", nargs="*", type=int, help="DEADLETTER sequences")
+    dl.add_argument("--nats-url", default="nats://127.0.0.1:14222")
+    dl.add_argument("--service", help="e.g. enrolment")
+    dl.add_argument("--reason", help="e.g. schema_violation")
+    dl.add_argument("--agency", help="whose intake it was")
+    dl.add_argument("--since", type=_aware_time, help="RFC 3339 time")
+    dl.add_argument("--until", type=_aware_time, help="RFC 3339 time")
+    dl.add_argument("--by", default=_operator(), help="who replays (recorded)")
+    dl.add_argument("--dry-run", action="store_true", help="replay: only show what would go")
+    dl.set_defaults(func=cmd_deadletters)
 
     prov = sub.add_parser("provision", help="create streams, consumers, databases, migrations")
     prov.add_argument("--nats-url", default="nats://127.0.0.1:14222")
@@ -196,6 +278,22 @@ def parser() -> argparse.ArgumentParser:
     acc.add_argument("--out", required=True, help="folder for accounts.conf and passwords.env")
     acc.add_argument("--cost", type=int, default=11, help="bcrypt cost")
     acc.set_defaults(func=cmd_access)
+
+    rlm = sub.add_parser("realm", help="write a Keycloak realm import from an access file")
+    rlm.add_argument("file", help="e.g. deploy/access.yaml")
+    rlm.add_argument("--out", required=True, help="e.g. realm.json")
+    rlm.add_argument("--name", default="cohort", help="realm name")
+    rlm.set_defaults(func=cmd_realm)
+
+    tok = sub.add_parser("token", help="print a bearer token of ORG for the running stack")
+    tok.add_argument("org", help="e.g. ministry:NER, agency:iom, donor:eu, ops")
+    tok.add_argument("--data-dir", default=".cohort")
+    tok.set_defaults(func=cmd_token)
+
+    creds = sub.add_parser("creds", help="print the NATS URL of ORG's user for the running stack")
+    creds.add_argument("org", help="e.g. ministry:NER, agency:iom, donor:eu, ops")
+    creds.add_argument("--data-dir", default=".cohort")
+    creds.set_defaults(func=cmd_creds)
 
     contracts = sub.add_parser("contracts", help="contract tools")
     csub = contracts.add_subparsers(dest="contracts_command", required=True)
@@ -224,6 +322,18 @@ def parser() -> argparse.ArgumentParser:
     ps.add_argument("--now", help="RFC 3339 time to sweep as of (default: now)")
     ps.set_defaults(func=cmd_privacy_sweep)
     return p
+
+
+def _aware_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
 
 
 def _examples_dir() -> Path:

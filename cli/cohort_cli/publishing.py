@@ -62,3 +62,65 @@ async def publish_lines(nats_url: str, lines: Iterable[tuple[str, str]]) -> Publ
     finally:
         await nc.drain()
     return report
+
+
+async def post_lines(
+    url: str,
+    token: str | None,
+    lines: Iterable[tuple[str, str]],
+    batch: int = 100,
+    attempts: int = 5,
+) -> PublishReport:
+    """Send the lines through the ingress in batches; resend what it could not store yet."""
+    import asyncio
+
+    import httpx
+
+    report = PublishReport()
+    endpoint = (
+        url.rstrip("/")
+        if url.rstrip("/").endswith("/v1/events")
+        else url.rstrip("/") + "/v1/events"
+    )
+    headers = {"Content-Type": "application/cloudevents-batch+json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    pending: list[tuple[str, object]] = []
+    for where, line in lines:
+        try:
+            pending.append((where, json.loads(line)))
+        except ValueError as exc:
+            report.rejected.append(f"{where}: not_json: {exc}")
+    async with httpx.AsyncClient(timeout=60) as client:
+        for start in range(0, len(pending), batch):
+            chunk = pending[start : start + batch]
+            for attempt in range(attempts):
+                answer = await client.post(
+                    endpoint, content=json.dumps([e for _, e in chunk]), headers=headers
+                )
+                if answer.status_code in (429, 503) and attempt + 1 < attempts:
+                    await asyncio.sleep(float(answer.headers.get("retry-after", "1")))
+                    continue
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{endpoint}: {answer.status_code} {answer.text[:500]}")
+                retry: list[tuple[str, object]] = []
+                for (where, event), result in zip(chunk, answer.json()["results"], strict=True):
+                    status = result["status"]
+                    if status == "accepted":
+                        report.published += 1
+                    elif status == "duplicate":
+                        report.duplicates += 1
+                    elif status == "rejected":
+                        error = result["error"]
+                        report.rejected.append(f"{where}: {error['code']}: {error['detail']}")
+                    else:
+                        retry.append((where, event))
+                if not retry:
+                    break
+                chunk = retry
+                await asyncio.sleep(float(answer.headers.get("retry-after", "1")))
+            else:
+                report.rejected += [
+                    f"{where}: not stored after {attempts} attempts" for where, _ in chunk
+                ]
+    return report

@@ -1,4 +1,8 @@
-"""The four services: how to find their definitions and run them as processes."""
+"""The services: how to find their definitions and run them as processes.
+
+`SERVICES` consume streams and own a database each; `GATEWAYS` (the HTTP ingress) hold no
+database and no consumer, so provisioning and the kit's `Runtime` leave them out.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import importlib
 from cohort_kit import ServiceDefinition
 
 SERVICES = ("enrolment", "certification", "notification", "reporting")
+GATEWAYS = ("ingress",)
+PROCESSES = SERVICES + GATEWAYS  # in HTTP port order: base, base+1, ...
 
 
 def definition(service: str) -> ServiceDefinition:

@@ -1,4 +1,9 @@
-"""`cohort up`: embedded NATS + PostgreSQL, provisioning, and the four services as children.
+"""`cohort up`: embedded NATS + PostgreSQL, provisioning, the services and the ingress as children.
+
+Secure by default, also locally: NATS runs with the accounts and users generated from the
+demo registry (deploy/access.yaml; each service connects as its own user), and a
+development token issuer on loopback signs the access tokens the services require
+(`cohort token ORG`, `cohort creds ORG`).
 
 Each service's log lines are printed with its name in front. Ctrl-C (or SIGTERM) stops the
 services first (they finish in-flight messages), then PostgreSQL and NATS: nothing is left
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -17,13 +23,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from cohort_kit.auth import Registry
 
+from . import access
+from .devissuer import DevIssuer
 from .embedded import EmbeddedNats, EmbeddedPostgres, StartError, port_in_use
 from .mailsink import MailSink
 from .provisioning import provision_databases, provision_streams
-from .services import SERVICES, database_name
+from .services import GATEWAYS, PROCESSES, SERVICES, database_name
 
-COLOURS = {"enrolment": 36, "certification": 35, "notification": 33, "reporting": 32}
+DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "deploy" / "access.yaml"
+STATE = "stack.json"  # ports of the running stack, for `cohort creds`
+COLOURS = {
+    "enrolment": 36,
+    "certification": 35,
+    "notification": 33,
+    "reporting": 32,
+    "ingress": 34,
+}
 
 
 @dataclass
@@ -34,7 +51,10 @@ class StackOptions:
     http_port_base: int = 18080
     smtp_port: int = 11025
     services: tuple[str, ...] = SERVICES
+    gateways: tuple[str, ...] = GATEWAYS  # the HTTP ingress, on the port after the services
     quiet: bool = False  # demo: only warnings and errors from services
+    issuer_port: int = 0  # the development token issuer (0: any free port)
+    registry: Path = DEMO_REGISTRY  # organisations: NATS accounts and HTTP scopes
 
     def __post_init__(self) -> None:
         # Every path handed to a child process is absolute, whatever the caller typed.
@@ -48,10 +68,11 @@ class StackOptions:
             (self.smtp_port, "the SMTP catcher", "--smtp-port"),
         ]
         http = [
-            (self.http_port_base + SERVICES.index(s), f"{s} HTTP", "--http-port-base")
-            for s in self.services
+            (self.http_port_base + PROCESSES.index(s), f"{s} HTTP", "--http-port-base")
+            for s in self.services + self.gateways
         ]
-        return base + http
+        issuer = [(self.issuer_port, "the token issuer", "--issuer-port")] if self.issuer_port else []
+        return base + http + issuer
 
 
 @dataclass
@@ -60,19 +81,37 @@ class Stack:
     nats: EmbeddedNats | None = None
     postgres: EmbeddedPostgres | None = None
     mail: MailSink | None = None
+    issuer: DevIssuer | None = None
+    passwords: dict[str, str] = field(default_factory=dict)  # NATS user -> password
     children: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     _pumps: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
     def nats_url(self) -> str:
-        return f"nats://127.0.0.1:{self.options.nats_port}"
+        """The operators' URL (the whole services' account): provisioning, demo, tests."""
+        return self.user_url(self.admin_user)
+
+    @property
+    def admin_user(self) -> str:
+        return access.load(self.options.registry).services.admins[0]
+
+    def user_url(self, user: str) -> str:
+        return f"nats://{user}:{self.passwords[user]}@127.0.0.1:{self.options.nats_port}"
+
+    def token(self, org: str) -> str:
+        assert self.issuer is not None
+        return self.issuer.mint(org)
 
     @property
     def admin_dsn(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.options.pg_port}/postgres"
 
     def http_port(self, service: str) -> int:
-        return self.options.http_port_base + SERVICES.index(service)
+        return self.options.http_port_base + PROCESSES.index(service)
+
+    @property
+    def processes(self) -> tuple[str, ...]:
+        return self.options.services + self.options.gateways
 
     async def start(self) -> None:
         o = self.options
@@ -85,8 +124,13 @@ class Stack:
             )
         else:
             say(f"data directory {o.data_dir} (new)")
-        self.nats = EmbeddedNats(o.data_dir / "nats", o.nats_port).start()
-        say(f"NATS JetStream on {self.nats_url}")
+        self.passwords = await asyncio.to_thread(prepare_nats_access, o.data_dir, o.registry)
+        self.nats = EmbeddedNats(o.data_dir / "nats", o.nats_port, accounts=True).start()
+        say(f"NATS JetStream on nats://127.0.0.1:{o.nats_port} (accounts of {o.registry.name})")
+        self.issuer = DevIssuer(
+            o.data_dir / "issuer", o.issuer_port, registry=Registry.load(o.registry)
+        ).start()
+        say(f"development token issuer on {self.issuer.issuer} (`cohort token ORG`)")
         self.postgres = await asyncio.to_thread(
             EmbeddedPostgres(o.data_dir / "postgres", o.pg_port).start
         )
@@ -97,17 +141,32 @@ class Stack:
             say(f"  {change}")
         for change in await provision_databases(self.admin_dsn, o.services):
             say(f"  {change}")
-        for service in o.services:
+        for service in self.processes:
             await self._spawn(service)
         await self.wait_ready()
+        self._write_state()
         say(f"all services ready in {time.monotonic() - started:.1f}s")
-        for service in o.services:
+        for service in self.processes:
             say(f"  {service:<14} http://127.0.0.1:{self.http_port(service)}")
 
+    def _write_state(self) -> None:
+        o = self.options
+        state = {
+            "nats_port": o.nats_port,
+            "registry": str(o.registry.resolve()),
+            "http": {s: self.http_port(s) for s in self.processes},
+        }
+        (o.data_dir / STATE).write_text(json.dumps(state, indent=2))
+
     async def _spawn(self, service: str) -> None:
+        assert self.issuer is not None
         env = {
             **os.environ,
-            "COHORT_NATS_URL": self.nats_url,
+            "COHORT_NATS_URL": self.user_url(service),
+            "COHORT_AUTH_ISSUER": self.issuer.issuer,
+            "COHORT_AUTH_JWKS_URL": self.issuer.jwks_url,
+            "COHORT_AUTH_AUDIENCE": self.issuer.audience,
+            "COHORT_AUTH_REGISTRY": str(self.options.registry.resolve()),
             "COHORT_DATABASE_URL": (
                 f"postgresql://postgres@127.0.0.1:{self.options.pg_port}/{database_name(service)}"
             ),
@@ -143,8 +202,9 @@ class Stack:
 
     async def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
-        pending = set(self.options.services)
-        async with httpx.AsyncClient(timeout=1.0) as client:
+        pending = set(self.processes)
+        ops = {"Authorization": f"Bearer {self.token('ops')}"}  # readiness is for operators
+        async with httpx.AsyncClient(timeout=1.0, headers=ops) as client:
             while pending:
                 for service in list(pending):
                     proc = self.children[service]
@@ -178,7 +238,9 @@ class Stack:
         """Stop NATS and start it again on the same port and store."""
         assert self.nats is not None
         self.nats.stop()
-        self.nats = EmbeddedNats(self.options.data_dir / "nats", self.options.nats_port).start()
+        self.nats = EmbeddedNats(
+            self.options.data_dir / "nats", self.options.nats_port, accounts=True
+        ).start()
 
     async def stop_postgres(self) -> None:
         assert self.postgres is not None
@@ -209,7 +271,22 @@ class Stack:
             await asyncio.to_thread(self.postgres.stop)
         if self.nats is not None:
             self.nats.stop()
-        say("stopped: services, PostgreSQL and NATS")
+        if self.issuer is not None:
+            self.issuer.stop()
+        with contextlib.suppress(FileNotFoundError):
+            (self.options.data_dir / STATE).unlink()
+        say("stopped: services, PostgreSQL, NATS and the token issuer")
+
+
+def prepare_nats_access(data_dir: Path, registry: Path) -> dict[str, str]:
+    """accounts.conf and passwords.env for the embedded NATS, from the registry (passwords
+    are kept across runs); returns every user's password."""
+    out = data_dir / "nats"
+    access.generate(registry, out, cost=6)  # local: a cheap bcrypt cost keeps `up` quick
+    env = access.read_env(out / "passwords.env")
+    users = access.load(registry)
+    names = [u for o in Registry.from_dict(users.model_dump()) for u in o.nats_users] + ["sys"]
+    return {u: env[access.env_key(u)] for u in names}
 
 
 def check_ports_free(options: StackOptions) -> None:

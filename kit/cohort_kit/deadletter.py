@@ -8,13 +8,17 @@ server before the original is acknowledged: if it cannot be stored, the original
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from cohort_contracts.streams import DEADLETTER, deadletter_subject
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from .metrics import DEAD_LETTERS
 
@@ -73,3 +77,53 @@ class DeadLetters:
         body = json.dumps(record, ensure_ascii=False).encode()
         await self._publish(deadletter_subject(self._service), body, headers, DEADLETTER.name)
         DEAD_LETTERS.labels(self._service, record["reason"]).inc()
+
+
+@dataclass(frozen=True)
+class Parked:
+    """One dead-letter record as stored, with its DEADLETTER sequence."""
+
+    seq: int
+    subject: str
+    record: dict[str, Any]
+
+    @property
+    def agency(self) -> str | None:
+        """The agency whose intake it was: the `<agency>` token of the original subject (set
+        by the server or the agency's account, never by the body)."""
+        parts = str(self.record.get("subject", "")).split(".")
+        return parts[1] if len(parts) >= 3 and parts[0] == "intake" else None
+
+
+async def read_parked(
+    js: JetStreamContext,
+    *,
+    since: datetime | None = None,
+    subject: str = "deadletter.*",
+    limit: int | None = None,
+) -> list[Parked]:
+    """Records on DEADLETTER (from `since`), oldest first, through a short-lived ephemeral
+    consumer: reading needs no durable state and works from any replica."""
+    config = ConsumerConfig(
+        deliver_policy=DeliverPolicy.BY_START_TIME if since else DeliverPolicy.ALL,
+        opt_start_time=since,
+        ack_policy=AckPolicy.NONE,
+        inactive_threshold=30.0,
+        mem_storage=True,
+    )
+    sub = await js.pull_subscribe(subject, stream=DEADLETTER.name, config=config)
+    found: list[Parked] = []
+    try:
+        pending = (await sub.consumer_info()).num_pending or 0
+        while pending > 0 and (limit is None or len(found) < limit):
+            for msg in await sub.fetch(min(pending, 256), timeout=5):
+                pending = msg.metadata.num_pending or 0
+                if since is not None and msg.metadata.timestamp < since:
+                    continue  # the start time only narrows the scan; this is the rule
+                with contextlib.suppress(ValueError):
+                    record = json.loads(msg.data)
+                    found.append(Parked(msg.metadata.sequence.stream, msg.subject, record))
+    finally:
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+    return found[:limit] if limit is not None else found

@@ -23,6 +23,7 @@ from cohort_contracts import streams as topo
 from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 
+from .auth import authenticator_from_settings, undeclared_routes
 from .broker import PULL_TIMEOUT_SECONDS, attach, jetstream_publisher, make_broker
 from .consumer import MessageProcessor, RetryPolicy
 from .db import create_pool, migrate, service_migrations
@@ -219,9 +220,14 @@ class Runtime:
         await verify(js, streams, consumers)
 
     def _make_http_app(self) -> FastAPI:
-        app = make_http_app(self.name, self.readiness)
+        app = make_http_app(
+            self.name, self.readiness, auth=authenticator_from_settings(self.settings)
+        )
         if self.definition.http_routes is not None:
             app.include_router(self.definition.http_routes(self))
+        # Deny by default: a route that does not say who may call it is a bug, not a default.
+        if missing := undeclared_routes(app):
+            raise RuntimeError(f"{self.name}: routes without an access rule: {missing}")
         return app
 
     def _spawn(self, name: str, start: Callable[[], Awaitable[None]]) -> None:

@@ -53,3 +53,21 @@ class ServiceSettings(BaseSettings):
         description="Time to finish in-flight messages on SIGTERM (`cohort up` waits 30 s "
         "before it kills a service, so keep this well below).",
     )
+    # Who is calling (bearer JWT access tokens; docs/security.md).
+    auth_issuer: str = Field(
+        "", description="Token issuer (`iss`, exact). Empty: every protected route answers 401."
+    )
+    auth_audience: str = Field("cohort-api", description="Audience every token must carry.")
+    auth_jwks_url: str = Field("", description="The issuer's JWKS URL (default: ISSUER/jwks).")
+    auth_algorithms: str = Field(
+        "RS256,PS256,ES256,EdDSA", description="Accepted token algorithms (asymmetric only)."
+    )
+    auth_leeway_seconds: float = Field(30.0, description="Clock skew allowed on exp/nbf/iat.")
+    auth_org_claim: str = Field("cohort_org", description="Claim naming the organisation.")
+    auth_registry: str = Field(
+        "", description="The organisation registry (deploy/access.yaml): organisation -> scopes."
+    )
+    auth_jwks_lifespan_seconds: float = Field(300.0, description="How long JWKS is cached.")
+    auth_jwks_cooldown_seconds: float = Field(
+        30.0, description="Least time between two JWKS fetches caused by unknown key ids."
+    )

@@ -15,6 +15,7 @@ from cohort_certification.app import build
 from cohort_certification.settings import CertificationSettings
 from cohort_kit import Runtime
 
+from tests.auth import headers
 from tests.certification import events
 from tests.harness import eventually, publish_event, read_stream
 
@@ -45,9 +46,12 @@ async def service(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime
     await runtime.stop()
 
 
-def client(runtime: Runtime) -> httpx.AsyncClient:
+def client(runtime: Runtime, org: str | None = None) -> httpx.AsyncClient:
+    """A caller of `org` (a real token), or nobody: verification routes are public."""
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=runtime.http_app), base_url="http://test"
+        transport=httpx.ASGITransport(app=runtime.http_app),
+        base_url="http://test",
+        headers=headers(org) if org else {},
     )
 
 
@@ -127,11 +131,15 @@ async def test_training_of_trainers_certifies_a_trainer(js, service, database_ur
     )
     assert trainer[0]["data"]["trainer_id"] == "icmpd:trainer-1"
     assert trainer[0]["data"]["programme"] == "Reintegration"
-    async with client(service) as http:
+    async with client(service, "agency:icmpd") as http:
         listed = (await http.get("/trainers", params={"programme": "Reintegration"})).json()
         assert [t["trainer_id"] for t in listed] == ["icmpd:trainer-1"]
         flagged = (await http.get("/sessions/uncertified-facilitators")).json()
         assert flagged == []
+    async with client(service, "agency:iom") as http:  # another agency's trainers: none
+        assert (await http.get("/trainers")).json() == []
+    async with client(service) as http:
+        assert (await http.get("/trainers")).status_code == 401
 
 
 async def test_revocation_by_the_owner_only_and_it_verifies_as_revoked(js, service, database_url):

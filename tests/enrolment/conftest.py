@@ -10,6 +10,7 @@ import httpx
 import pytest
 from cohort_kit import Runtime
 
+from tests.auth import headers
 from tests.enrolment import builders
 from tests.harness import eventually, read_stream
 
@@ -25,7 +26,9 @@ async def service(js: Any, nats_url: str, database_url: str) -> AsyncIterator[Ru
 @pytest.fixture
 async def api(service: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=service.http_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://enrolment") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://enrolment", headers=headers("agency:iom")
+    ) as client:
         yield client
 
 

@@ -37,16 +37,23 @@ async def test_a_service_refuses_to_start_when_its_stream_is_missing(js, nats_ur
 async def test_health_readiness_and_metrics_are_served(js, nats_url, database_url):
     import httpx
 
+    from tests.auth import headers
+
     runtime = Runtime(probe.definition(), probe.settings(nats_url, database_url))
     await runtime.start()
     try:
         transport = httpx.ASGITransport(app=runtime.http_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
             assert (await client.get("/healthz")).json()["status"] == "ok"
-            ready = await client.get("/readyz")
+            # Readiness and metrics are for operators: no token 401, another org 403.
+            assert (await client.get("/readyz")).status_code == 401
+            ministry = headers("ministry:NER")
+            assert (await client.get("/metrics", headers=ministry)).status_code == 403
+            ops = headers("ops")
+            ready = await client.get("/readyz", headers=ops)
             assert ready.status_code == 200, ready.text
             assert ready.json()["checks"] == {"nats": True, "postgres": True}
-            metrics = (await client.get("/metrics")).text
+            metrics = (await client.get("/metrics", headers=ops)).text
             assert "cohort_messages_in_total" in metrics
     finally:
         await runtime.stop()

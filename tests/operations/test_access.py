@@ -304,3 +304,32 @@ async def test_a_service_runs_with_only_its_own_permissions(
         assert await eventually(applied, timeout=20) == 1
     finally:
         await runtime.stop()
+
+
+async def test_the_ingress_publishes_intake_and_reads_deadletters_but_publishes_nothing_else(
+    connect: Any,
+) -> None:
+    from cohort_kit.deadletter import read_parked
+
+    from tests import factories
+
+    ingress = await connect("ingress")
+    js = ingress.nc.jetstream(timeout=1)
+    event = factories.participant("iom:p-gw")
+    ack = await js.publish(
+        "intake.iom.participant.registered",
+        json.dumps(event).encode(),
+        headers={"Nats-Msg-Id": event["id"]},
+    )
+    assert ack.stream == "INTAKE"
+    enrolment = await connect("enrolment")
+    record = {"subject": "intake.iom.participant.registered", "reason": "schema_violation"}
+    await enrolment.nc.jetstream().publish("deadletter.enrolment", json.dumps(record).encode())
+    [parked] = await read_parked(js)
+    assert parked.agency == "iom"
+    for subject in ("enrolment.confirmed", "deadletter.ingress", "reports.country.COM.x"):
+        with pytest.raises(Exception):  # noqa: B017
+            await js.publish(subject, b"{}")
+        assert f'publish to "{subject.lower()}"' in ingress.violations()
+    with pytest.raises(Exception):  # noqa: B017 - no JetStream administration
+        await js.delete_stream("INTAKE")

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from cohort_cli.services import SERVICES, definition
+from cohort_cli.services import PROCESSES, SERVICES, definition
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = Path(__file__).with_name("compose-spec.json")
@@ -100,6 +100,24 @@ def test_every_cohort_variable_in_compose_is_a_setting_of_that_service() -> None
             for key in env:
                 if key.startswith("COHORT_"):
                     assert key.removeprefix("COHORT_").lower() in fields, (name, service, key)
+
+
+def test_the_ingress_runs_on_its_own_nats_user_without_a_database() -> None:
+    from cohort_ingress.settings import IngressSettings
+
+    for name in ("compose.yaml", "compose.cluster.yaml"):
+        spec = compose(name)["services"]["ingress"]
+        env = spec["environment"]
+        assert env["COHORT_NATS_URL"].startswith("nats://ingress:"), name
+        assert "COHORT_DATABASE_URL" not in env
+        for key in env:
+            if key.startswith("COHORT_"):
+                assert key.removeprefix("COHORT_").lower() in IngressSettings.model_fields, key
+    base = compose("compose.yaml")["services"]["ingress"]
+    assert base["build"]["dockerfile"] == "services/ingress/Dockerfile"
+    assert "postgres" not in base["depends_on"]
+    assert base["depends_on"]["provision"]["condition"] == "service_completed_successfully"
+    assert base["healthcheck"]["test"] and base["environment"]["COHORT_HTTP_PORT"] == "8080"
 
 
 def test_nats_keeps_every_write_on_disk_before_acknowledging() -> None:
@@ -201,7 +219,7 @@ def declared(service: str) -> set[str]:
     return {n.replace("_", "-") for n in names if not n.startswith("cohort-")}
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", PROCESSES)
 def test_each_image_is_multi_stage_non_root_and_checks_its_health(service: str) -> None:
     text = dockerfile(service)
     assert len(instructions(text, "FROM")) >= 2
@@ -212,7 +230,7 @@ def test_each_image_is_multi_stage_non_root_and_checks_its_health(service: str) 
     assert instructions(text, "CMD")[-1] == json.dumps([f"cohort-{service}"])
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", PROCESSES)
 def test_each_image_copies_only_its_own_code(service: str) -> None:
     sources = set()
     for copy in instructions(dockerfile(service), "COPY"):
@@ -224,7 +242,7 @@ def test_each_image_copies_only_its_own_code(service: str) -> None:
     assert sources == {"contracts/", "kit/", f"services/{service}/"}
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", PROCESSES)
 def test_each_image_installs_exactly_its_package_dependency_set(service: str) -> None:
     syncs = [i for i in instructions(dockerfile(service), "RUN") if i.startswith("uv sync")]
     assert syncs, "the image must install with uv sync"
@@ -238,7 +256,7 @@ def test_each_image_installs_exactly_its_package_dependency_set(service: str) ->
     assert installed == lock_closure(f"cohort-{service}")
     assert declared(service) <= installed, declared(service) - installed
     assert not installed & {"pytest", "hypothesis", "ruff", "mypy", "testcontainers"}
-    for other in SERVICES:
+    for other in PROCESSES:
         if other != service:
             foreign = declared(other) - lock_closure(f"cohort-{service}")
             assert not installed & foreign, (other, installed & foreign)

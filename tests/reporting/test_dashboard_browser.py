@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.auth import headers
 from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium, served
 from tests.reporting.test_reporting_service import play
 
@@ -79,9 +80,12 @@ async def test_the_dashboard_in_three_languages_shows_the_known_figures_in_words
     async with served(reporting.http_app) as base, async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
+            # Operators read every audience (`reports:*`): one page can switch between them.
             for lang, seen in SEEN.items():
                 context = await browser.new_context(
-                    viewport={"width": 1100, "height": 900}, locale=lang
+                    viewport={"width": 1100, "height": 900},
+                    locale=lang,
+                    extra_http_headers=headers("ops"),
                 )
                 page = await context.new_page()
                 page.on("request", lambda request: requested.append(request.url))
@@ -153,7 +157,9 @@ async def test_the_dashboard_in_three_languages_shows_the_known_figures_in_words
 
             # The scope filter: another scope and the figures become Niger's; the language
             # stays the reader's.
-            context = await browser.new_context(viewport={"width": 1100, "height": 900})
+            context = await browser.new_context(
+                viewport={"width": 1100, "height": 900}, extra_http_headers=headers("ops")
+            )
             page = await context.new_page()
             page.on("request", lambda request: requested.append(request.url))
             await page.goto(f"{base}/{COM_2023}&lang=fr")

@@ -14,6 +14,7 @@ from cohort_reporting.reports import build_report
 from openpyxl import load_workbook
 
 from tests import factories
+from tests.auth import headers
 from tests.harness import eventually, publish_event, publish_raw, read_stream
 from tests.reporting import scenario
 from tests.reporting.attacker import recover
@@ -119,9 +120,11 @@ async def _ge(value, target):
     return v if v >= target else None
 
 
-def client(runtime) -> httpx.AsyncClient:
+def client(runtime, org: str = "ministry:COM") -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=runtime.http_app), base_url="http://reporting"
+        transport=httpx.ASGITransport(app=runtime.http_app),
+        base_url="http://reporting",
+        headers=headers(org),
     )
 
 
@@ -162,7 +165,10 @@ async def test_the_moroni_scenario_gives_its_known_figures_with_the_right_cells_
         assert "NER" not in text and scenario.NER not in text and "Netherlands" not in text
         assert recover(report["figures"]) == {}
 
-        ner = (await http.get("/reports", params={"scope": "donor:Netherlands"})).json()
+        donor = headers("donor:nl")
+        ner = (
+            await http.get("/reports", params={"scope": "donor:Netherlands"}, headers=donor)
+        ).json()
         assert ner["figures"]["participants"]["trained"] == 6
         assert ner["figures"]["sessions"]["by_country"] == {"NER": 1}
         empty = (
@@ -188,6 +194,13 @@ async def test_the_moroni_scenario_gives_its_known_figures_with_the_right_cells_
         assert 'id="participants-trained" data-state="shown">30<' in html
         bad = await http.get("/reports", params={"scope": "planet:Mars"})
         assert bad.status_code == 422
+        # Comoros may not read Niger's or the Netherlands' reports, nor the other way round.
+        for scope in ("country:NER", "donor:Netherlands"):
+            refused = await http.get("/reports", params={"scope": scope})
+            assert refused.status_code == 403
+            assert "insufficient_scope" in refused.headers["www-authenticate"]
+        other = await http.get("/dashboard", params={"scope": "country:COM"}, headers=donor)
+        assert other.status_code == 403
 
 
 async def test_closing_a_session_publishes_its_summary_to_each_scope(js, reporting, database_url):

@@ -1,5 +1,10 @@
 """HTTP: credentials, PDFs, verification (people and machines), status lists, issuers,
-the registry of certified trainers."""
+the registry of certified trainers.
+
+Verification is public by design: a credential, its PDF (both by an unguessable id), the
+verification page, status lists and issuer documents are what a verifier anywhere needs.
+The trainers registry and the facilitator check name people: only their agency reads them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cohort_kit import Runtime
+from cohort_kit.auth import Principal, public, require
 from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -47,7 +53,11 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             raise HTTPException(410, "the holder's data was erased; the holder keeps the copy")
         return row
 
-    @router.get("/credentials/{certificate_id}.pdf", summary="The printable certificate")
+    @router.get(
+        "/credentials/{certificate_id}.pdf",
+        summary="The printable certificate",
+        dependencies=[public("credentials are shared by their unguessable URL")],
+    )
     async def credential_pdf(certificate_id: str) -> Response:
         row = await load(certificate_id)
         # Imported on first use: fpdf and its fonts cost ~50 MB that an idle service,
@@ -63,7 +73,11 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         )
         return Response(body, media_type="application/pdf")
 
-    @router.get("/credentials/{certificate_id}", summary="The signed OB 3.0 credential")
+    @router.get(
+        "/credentials/{certificate_id}",
+        summary="The signed OB 3.0 credential",
+        dependencies=[public("credentials are shared by their unguessable URL")],
+    )
     async def credential(certificate_id: str) -> Response:
         row = await load(certificate_id)
         return JSONResponse(row["credential"], media_type=LD_JSON)
@@ -95,7 +109,11 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             "credential_url": urls.credential(row["certificate_id"]),
         }
 
-    @router.get("/verify/{code}", summary="Verify a certificate by its code (HTML or JSON)")
+    @router.get(
+        "/verify/{code}",
+        summary="Verify a certificate by its code (HTML or JSON)",
+        dependencies=[public("anyone holding a certificate's code may verify it")],
+    )
     async def verify_code(code: str, request: Request) -> Response:
         async with pool().acquire() as con:
             row = await store.certificate_by_code(con, normalise_code(code))
@@ -108,12 +126,20 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             return await pages.code_page(request, row)
         return JSONResponse(result, status_code=200 if row else 404)
 
-    @router.post("/verify", summary="Verify an uploaded credential: signature, issuer, status")
+    @router.post(
+        "/verify",
+        summary="Verify an uploaded credential: signature, issuer, status",
+        dependencies=[public("verifies what the caller already holds")],
+    )
     async def verify_upload(credential: dict[str, Any] = Body(...)) -> dict[str, Any]:
         async with pool().acquire() as con:
             return (await check_credential(con, urls, credential)).answer
 
-    @router.get("/status-lists/{agency}", summary="The agency's Bitstring status list credential")
+    @router.get(
+        "/status-lists/{agency}",
+        summary="The agency's Bitstring status list credential",
+        dependencies=[public("verifiers fetch it to check revocation")],
+    )
     async def status_list_credential(agency: str) -> Response:
         async with pool().acquire() as con, con.transaction():
             if not await store.keys_of(con, agency) and agency not in settings.signing_keys:
@@ -125,7 +151,11 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         doc = status_list_document(urls, agency, name, status_list.encode(indices), now)
         return JSONResponse(sign(doc, key, now), media_type=LD_JSON)
 
-    @router.get("/issuers/{agency}", summary="Issuer profile and controller document of its keys")
+    @router.get(
+        "/issuers/{agency}",
+        summary="Issuer profile and controller document of its keys",
+        dependencies=[public("verifiers fetch the issuer's public keys")],
+    )
     async def issuer(agency: str) -> Response:
         async with pool().acquire() as con:
             rows = await store.keys_of(con, agency)
@@ -156,18 +186,24 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         return JSONResponse(document, media_type=LD_JSON)
 
     @router.get("/trainers", summary="Certified trainers by programme and country")
-    async def trainers(programme: str | None = None, country: str | None = None) -> list[dict]:
+    async def trainers(
+        programme: str | None = None,
+        country: str | None = None,
+        caller: Principal = require("roster"),
+    ) -> list[dict]:
+        agencies = caller.values("roster:agency:")
         async with pool().acquire() as con:
-            rows = await store.trainers(con, programme, country)
+            rows = await store.trainers(con, programme, country, agencies=agencies)
         return [{**dict(r), "certified_at": r["certified_at"].isoformat()} for r in rows]
 
     @router.get(
         "/sessions/uncertified-facilitators",
         summary="Sessions whose facilitators are not certified trainers of the programme",
     )
-    async def uncertified() -> list[dict]:
+    async def uncertified(caller: Principal = require("roster")) -> list[dict]:
+        agencies = caller.values("roster:agency:")
         async with pool().acquire() as con:
-            rows = await store.sessions_with_uncertified_facilitators(con)
+            rows = await store.sessions_with_uncertified_facilitators(con, agencies=agencies)
         return [dict(r) for r in rows]
 
     return router

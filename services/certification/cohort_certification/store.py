@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -161,7 +162,10 @@ async def add_trainer(con: Con, row: dict[str, Any]) -> None:
     )
 
 
-async def trainers(con: Con, programme: str | None, country: str | None) -> list[asyncpg.Record]:
+async def trainers(
+    con: Con, programme: str | None, country: str | None, *, agencies: Collection[str]
+) -> list[asyncpg.Record]:
+    """Certified trainers of `agencies` (the caller's), by programme and country."""
     return await con.fetch(
         """SELECT t.trainer_id, t.programme, t.agency, t.country, t.certificate_id,
                   t.certified_at
@@ -169,14 +173,19 @@ async def trainers(con: Con, programme: str | None, country: str | None) -> list
            WHERE c.revoked_at IS NULL
              AND ($1::text IS NULL OR t.programme = $1)
              AND ($2::text IS NULL OR t.country = $2)
+             AND t.agency = ANY($3::text[])
            ORDER BY t.programme, t.country, t.trainer_id""",
         programme,
         country,
+        list(agencies),
     )
 
 
-async def sessions_with_uncertified_facilitators(con: Con) -> list[asyncpg.Record]:
-    """Sessions one of whose facilitators is not a certified trainer of the programme."""
+async def sessions_with_uncertified_facilitators(
+    con: Con, *, agencies: Collection[str]
+) -> list[asyncpg.Record]:
+    """Sessions of `agencies` one of whose facilitators is not a certified trainer of the
+    programme."""
     return await con.fetch(
         """SELECT s.session_id, c.data->>'programme' AS programme,
                   array_agg(f.trainer ORDER BY f.trainer) AS uncertified
@@ -187,8 +196,10 @@ async def sessions_with_uncertified_facilitators(con: Con) -> list[asyncpg.Recor
                SELECT 1 FROM trainers t JOIN certificates x USING (certificate_id)
                WHERE t.trainer_id = f.trainer AND t.programme = c.data->>'programme'
                  AND x.revoked_at IS NULL)
+             AND s.agency = ANY($1::text[])
            GROUP BY s.session_id, c.data->>'programme'
-           ORDER BY s.session_id"""
+           ORDER BY s.session_id""",
+        list(agencies),
     )
 
 

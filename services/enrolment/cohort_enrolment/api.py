@@ -1,4 +1,8 @@
-"""The read API: a session's roster and counts, a participant's enrolments (OpenAPI at /docs)."""
+"""The read API: a session's roster and counts, a participant's enrolments (OpenAPI at /docs).
+
+Only the agency that runs a session (scope `roster:agency:<agency>`) reads it; everything
+of another agency answers 404, exactly like an id that does not exist.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
+from cohort_kit.auth import Principal, require
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -70,8 +75,9 @@ class Counts(BaseModel):
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "Unknown id."}
+    404: {"model": ErrorBody, "description": "Unknown id (or another agency's)."}
 }
+ROSTER = "roster:agency:"
 
 
 def make_api(runtime: Runtime) -> APIRouter:
@@ -87,12 +93,13 @@ def make_api(runtime: Runtime) -> APIRouter:
         responses=NOT_FOUND,
         summary="A session's enrolments: status, seat, waitlist position.",
     )
-    async def roster(session_id: str) -> Any:
+    async def roster(session_id: str, caller: Principal = require("roster")) -> Any:
+        agencies = caller.values(ROSTER)
         async with pool().acquire() as con:
-            session = await store.session(con, session_id)
+            session = await store.visible_session(con, session_id, agencies=agencies)
             if session is None:
                 return _unknown("session", session_id)
-            rows = await store.roster(con, session_id)
+            rows = await store.roster(con, session_id, agencies=agencies)
         return Roster(
             session_id=session_id,
             status=session.status,
@@ -107,13 +114,14 @@ def make_api(runtime: Runtime) -> APIRouter:
         responses=NOT_FOUND,
         summary="How many are confirmed, waitlisted, rejected, cancelled; outcomes.",
     )
-    async def counts(session_id: str) -> Any:
+    async def counts(session_id: str, caller: Principal = require("roster")) -> Any:
+        agencies = caller.values(ROSTER)
         async with pool().acquire() as con:
-            session = await store.session(con, session_id)
+            session = await store.visible_session(con, session_id, agencies=agencies)
             if session is None:
                 return _unknown("session", session_id)
-            by_status = await store.counts(con, session_id)
-            outcomes = await store.outcome_counts(con, session_id)
+            by_status = await store.counts(con, session_id, agencies=agencies)
+            outcomes = await store.outcome_counts(con, session_id, agencies=agencies)
         confirmed = by_status.get("confirmed", 0)
         return Counts(
             session_id=session_id,
@@ -134,10 +142,14 @@ def make_api(runtime: Runtime) -> APIRouter:
         responses=NOT_FOUND,
         summary="Every enrolment of a participant, in request order.",
     )
-    async def participant_enrolments(participant_id: str) -> Any:
+    async def participant_enrolments(
+        participant_id: str, caller: Principal = require("roster")
+    ) -> Any:
+        agencies = caller.values(ROSTER)
         async with pool().acquire() as con:
-            rows = await store.participant_enrolments(con, participant_id)
-            if not rows and not await store.participant_known(con, participant_id):
+            rows = await store.participant_enrolments(con, participant_id, agencies=agencies)
+            known = await store.participant_known(con, participant_id, agencies=agencies)
+            if not rows and not known:
                 return _unknown("participant", participant_id)
         return ParticipantEnrolments(
             participant_id=participant_id, enrolments=[_enrolment(r) for r in rows]

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 import asyncpg
 import structlog
+from cohort_kit.auth import public
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -82,7 +83,12 @@ def make_page(runtime: Runtime, issuer: LinkIssuer) -> APIRouter:
         status = 410 if why is Refusal.EXPIRED else 403
         return render("message.html.j2", lang, status, kind=why.value, form=True, error=None)
 
-    @router.get(PAGE_PATH, response_class=HTMLResponse, summary="A participant's page")
+    @router.get(
+        PAGE_PATH,
+        response_class=HTMLResponse,
+        summary="A participant's page",
+        dependencies=[public("the signed link in the query is the participant's credential")],
+    )
     async def participant_page(request: Request, token: str | None = None) -> Response:
         visitor = _visitor_language(request, request.query_params.get("lang"))
         if token is None:
@@ -106,7 +112,12 @@ def make_page(runtime: Runtime, issuer: LinkIssuer) -> APIRouter:
         )
         return render("page.html.j2", lang, view=view, error=None)
 
-    @router.post(f"{PAGE_PATH}/link", response_class=HTMLResponse, summary="E-mail a new link")
+    @router.post(
+        f"{PAGE_PATH}/link",
+        response_class=HTMLResponse,
+        summary="E-mail a new link",
+        dependencies=[public("same answer for any address; the link only goes by e-mail")],
+    )
     async def request_link(request: Request) -> Response:
         body = (await request.body())[:MAX_FORM_BYTES].decode("utf-8", "replace")
         form = parse_qs(body)
@@ -127,7 +138,11 @@ def make_page(runtime: Runtime, issuer: LinkIssuer) -> APIRouter:
         except Exception:  # the visitor has their answer already; try again is theirs
             log.exception("page link request failed")
 
-    @router.get(f"{PAGE_PATH}/page.css", include_in_schema=False)
+    @router.get(
+        f"{PAGE_PATH}/page.css",
+        include_in_schema=False,
+        dependencies=[public("the page's stylesheet")],
+    )
     async def stylesheet() -> Response:
         return Response(
             CSS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -402,19 +403,38 @@ async def save_completion(con: Con, enrolment_id: str, c: Completion) -> None:
 # --- the read side ----------------------------------------------------------------------
 
 
-async def roster(con: Con, session_id: str) -> list[asyncpg.Record]:
+# --- reads for callers: each takes the agencies the caller may see (no unscoped read) ------
+
+
+async def visible_session(
+    con: Con, session_id: str, *, agencies: Collection[str]
+) -> SessionFacts | None:
+    """The session if it belongs to one of `agencies`; else None, as if it did not exist."""
+    row = await con.fetchrow(
+        "SELECT * FROM sessions WHERE session_id = $1 AND agency = ANY($2::text[])",
+        session_id,
+        list(agencies),
+    )
+    return _session(row) if row else None
+
+
+async def roster(con: Con, session_id: str, *, agencies: Collection[str]) -> list[asyncpg.Record]:
     return await con.fetch(  # type: ignore[no-any-return]
         """SELECT e.*, c.outcome,
                   CASE WHEN e.status = 'waitlisted' THEN
                     row_number() OVER (PARTITION BY e.status = 'waitlisted'
                                        ORDER BY e.queue_key, e.enrolment_id) END AS position
            FROM enrolments e LEFT JOIN completions c USING (enrolment_id)
-           WHERE e.session_id = $1 ORDER BY e.queue_key, e.enrolment_id""",
+           WHERE e.session_id = $1 AND e.agency = ANY($2::text[])
+           ORDER BY e.queue_key, e.enrolment_id""",
         session_id,
+        list(agencies),
     )
 
 
-async def participant_enrolments(con: Con, participant_id: str) -> list[asyncpg.Record]:
+async def participant_enrolments(
+    con: Con, participant_id: str, *, agencies: Collection[str]
+) -> list[asyncpg.Record]:
     return await con.fetch(  # type: ignore[no-any-return]
         """SELECT e.*, c.outcome, s.course_id,
                   CASE WHEN e.status = 'waitlisted' THEN
@@ -424,32 +444,39 @@ async def participant_enrolments(con: Con, participant_id: str) -> list[asyncpg.
                     AS position
            FROM enrolments e LEFT JOIN completions c USING (enrolment_id)
            LEFT JOIN sessions s USING (session_id)
-           WHERE e.participant_id = $1 ORDER BY e.requested_at, e.enrolment_id""",
+           WHERE e.participant_id = $1 AND e.agency = ANY($2::text[])
+           ORDER BY e.requested_at, e.enrolment_id""",
         participant_id,
+        list(agencies),
     )
 
 
-async def participant_known(con: Con, participant_id: str) -> bool:
+async def participant_known(con: Con, participant_id: str, *, agencies: Collection[str]) -> bool:
     return bool(
         await con.fetchval(
-            "SELECT true FROM participants WHERE participant_id = $1", participant_id
+            "SELECT true FROM participants WHERE participant_id = $1 AND agency = ANY($2::text[])",
+            participant_id,
+            list(agencies),
         )
     )
 
 
-async def counts(con: Con, session_id: str) -> dict[str, int]:
+async def counts(con: Con, session_id: str, *, agencies: Collection[str]) -> dict[str, int]:
     rows = await con.fetch(
-        "SELECT status, count(*) AS n FROM enrolments WHERE session_id = $1 GROUP BY status",
+        """SELECT status, count(*) AS n FROM enrolments
+           WHERE session_id = $1 AND agency = ANY($2::text[]) GROUP BY status""",
         session_id,
+        list(agencies),
     )
     return {r["status"]: r["n"] for r in rows}
 
 
-async def outcome_counts(con: Con, session_id: str) -> dict[str, int]:
+async def outcome_counts(con: Con, session_id: str, *, agencies: Collection[str]) -> dict[str, int]:
     rows = await con.fetch(
         """SELECT c.outcome, count(*) AS n FROM completions c JOIN enrolments e USING (enrolment_id)
-           WHERE e.session_id = $1 GROUP BY c.outcome""",
+           WHERE e.session_id = $1 AND e.agency = ANY($2::text[]) GROUP BY c.outcome""",
         session_id,
+        list(agencies),
     )
     return {r["outcome"]: r["n"] for r in rows}
 

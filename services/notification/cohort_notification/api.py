@@ -1,9 +1,14 @@
-"""HTTP: a participant's and a session's deliveries, and a resend for organisers."""
+"""HTTP: a participant's and a session's deliveries, and a resend for organisers.
+
+Only the agency the deliveries belong to (scope `roster:agency:<agency>`) reads or resends
+them; another agency's delivery answers like one that does not exist.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cohort_kit.auth import Principal, require
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
@@ -24,6 +29,9 @@ class Delivery(BaseModel):
     last_error: str | None = Field(description="Last error, if any.")
 
 
+ROSTER = "roster:agency:"
+
+
 def _out(rows: list[Any]) -> list[Delivery]:
     return [Delivery(**{k: r[k] for k in Delivery.model_fields}) for r in rows]
 
@@ -32,20 +40,31 @@ def make_api(runtime: Any) -> APIRouter:
     api = APIRouter(prefix="/notifications", tags=["notifications"])
 
     @api.get("/participants/{participant_id}/deliveries", response_model=list[Delivery])
-    async def participant_deliveries(participant_id: str) -> list[Delivery]:
+    async def participant_deliveries(
+        participant_id: str, caller: Principal = require("roster")
+    ) -> list[Delivery]:
+        agencies = caller.values(ROSTER)
         async with runtime.pool.acquire() as con:
-            return _out(await store.deliveries_where(con, "participant_id", participant_id))
+            rows = await store.deliveries_where(
+                con, "participant_id", participant_id, agencies=agencies
+            )
+            return _out(rows)
 
     @api.get("/sessions/{session_id}/deliveries", response_model=list[Delivery])
-    async def session_deliveries(session_id: str) -> list[Delivery]:
+    async def session_deliveries(
+        session_id: str, caller: Principal = require("roster")
+    ) -> list[Delivery]:
+        agencies = caller.values(ROSTER)
         async with runtime.pool.acquire() as con:
-            return _out(await store.deliveries_where(con, "session_id", session_id))
+            rows = await store.deliveries_where(con, "session_id", session_id, agencies=agencies)
+            return _out(rows)
 
     @api.post("/deliveries/{delivery}/resend", response_model=Delivery, status_code=202)
-    async def resend(delivery: str) -> Delivery:
+    async def resend(delivery: str, caller: Principal = require("roster")) -> Delivery:
         """Send a delivery again (a new delivery with the same content)."""
+        agencies = caller.values(ROSTER)
         async with runtime.pool.acquire() as con, con.transaction():
-            rows = await store.deliveries_where(con, "delivery_id", delivery)
+            rows = await store.deliveries_where(con, "delivery_id", delivery, agencies=agencies)
             if not rows:
                 raise HTTPException(404, "no such delivery")
             d = dict(rows[0])
@@ -59,6 +78,9 @@ def make_api(runtime: Any) -> APIRouter:
                 "delivery_id": delivery_id(cause, d["recipient"], d["channel"]),
             }
             await store.insert_delivery(con, new)
-            return _out(await store.deliveries_where(con, "delivery_id", new["delivery_id"]))[0]
+            created = await store.deliveries_where(
+                con, "delivery_id", new["delivery_id"], agencies=agencies
+            )
+            return _out(created)[0]
 
     return api

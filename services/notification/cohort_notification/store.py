@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -270,10 +271,16 @@ async def mark_failed(con: Con, delivery_id: str, error: str) -> None:
     )
 
 
-async def deliveries_where(con: Con, column: str, value: str) -> list[asyncpg.Record]:
+async def deliveries_where(
+    con: Con, column: str, value: str, *, agencies: Collection[str]
+) -> list[asyncpg.Record]:
+    """Deliveries of one participant, session or id, of `agencies` only (the caller's)."""
     assert column in ("participant_id", "session_id", "delivery_id")
     return await con.fetch(
-        f"SELECT * FROM deliveries WHERE {column} = $1 ORDER BY created_at, delivery_id", value
+        f"""SELECT * FROM deliveries WHERE {column} = $1 AND agency = ANY($2::text[])
+            ORDER BY created_at, delivery_id""",
+        value,
+        list(agencies),
     )
 
 

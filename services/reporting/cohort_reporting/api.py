@@ -1,4 +1,9 @@
-"""HTTP: on-demand reports (JSON, CSV, XLSX, PDF) and the dashboard."""
+"""HTTP: on-demand reports (JSON, CSV, XLSX, PDF) and the dashboard.
+
+A caller reads only the audiences its organisation holds: a ministry its country
+(`reports:country:<ISO3>`), a donor itself, an agency its programmes; anything else is 403
+`insufficient_scope` (a report is computed for any scope, so 403 reveals nothing).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from cohort_kit import Runtime
+from cohort_kit.auth import Principal, forbidden, public, report_scope, require
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
@@ -29,20 +35,25 @@ MEDIA = {
 def make_api(runtime: Runtime) -> APIRouter:
     api = APIRouter(tags=["reports"])
 
-    def parse(scope: str, start: date | None, end: date | None) -> tuple[Scope, date, date]:
+    def parse(
+        caller: Principal, scope: str, start: date | None, end: date | None
+    ) -> tuple[Scope, date, date]:
         try:
             parsed = Scope.parse(scope)
         except InvalidScope as exc:
             raise HTTPException(422, str(exc)) from None
         if parsed.kind == "session":
             raise HTTPException(422, "scope must be country, donor or programme")
+        wanted = report_scope(parsed.kind, parsed.value)
+        if not caller.allows(wanted):
+            raise forbidden(wanted)
         start, end = start or FIRST, end or LAST
         if start > end:
             raise HTTPException(422, f"'from' ({start}) is after 'to' ({end})")
         return parsed, start, end
 
-    async def report(scope: str, start: date | None, end: date | None) -> Any:
-        parsed, first, last = parse(scope, start, end)
+    async def report(caller: Principal, scope: str, start: date | None, end: date | None) -> Any:
+        parsed, first, last = parse(caller, scope, start, end)
         assert runtime.pool is not None
         async with runtime.pool.acquire() as con:
             return await build_report(con, parsed, first, last)
@@ -53,8 +64,9 @@ def make_api(runtime: Runtime) -> APIRouter:
         start: date | None = Query(None, alias="from"),
         end: date | None = Query(None, alias="to"),
         format: str = Query("json", pattern="^(json|csv|xlsx|pdf)$"),
+        caller: Principal = require("reports"),
     ) -> Response:
-        r = await report(scope, start, end)
+        r = await report(caller, scope, start, end)
         name = f"report-{r.report_id.split(':')[-1]}.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if format == "json":
@@ -68,13 +80,15 @@ def make_api(runtime: Runtime) -> APIRouter:
     @api.get("/dashboard", response_class=HTMLResponse, summary="Charts for one scope.")
     async def get_dashboard(
         request: Request,
-        scope: str = Query("country:COM"),
+        scope: str | None = Query(None, examples=["country:NER"]),
         start: date | None = Query(None, alias="from"),
         end: date | None = Query(None, alias="to"),
         lang: str | None = Query(None, pattern="^[A-Za-z-]{2,12}$"),
+        caller: Principal = require("reports"),
     ) -> HTMLResponse:
+        scope = scope or _default_scope(caller)
         reader = language(lang, *accepted(request.headers.get("accept-language")))
-        parsed, first, last = parse(scope, start, end)
+        parsed, first, last = parse(caller, scope, start, end)
         assert runtime.pool is not None
         async with runtime.pool.acquire() as con:
             r = await build_report(con, parsed, first, last)
@@ -82,7 +96,11 @@ def make_api(runtime: Runtime) -> APIRouter:
         view = dashboard_view(r, buckets, reader, start, end)
         return HTMLResponse(dashboard.render(view, scope, start, end))
 
-    @api.get("/dashboard.css", include_in_schema=False)
+    @api.get(
+        "/dashboard.css",
+        include_in_schema=False,
+        dependencies=[public("the dashboard's style sheet: no data")],
+    )
     async def dashboard_css() -> Response:
         return Response(
             dashboard.CSS,
@@ -91,3 +109,10 @@ def make_api(runtime: Runtime) -> APIRouter:
         )
 
     return api
+
+
+def _default_scope(caller: Principal) -> str:
+    """The dashboard opens on the caller's own country, if it has one."""
+    if countries := sorted(caller.values("reports:country:")):
+        return f"country:{countries[0]}"
+    raise HTTPException(422, "choose a scope (scope=donor:<name>, ...)")
