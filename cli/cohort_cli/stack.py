@@ -71,7 +71,9 @@ class StackOptions:
             (self.http_port_base + PROCESSES.index(s), f"{s} HTTP", "--http-port-base")
             for s in self.services + self.gateways
         ]
-        issuer = [(self.issuer_port, "the token issuer", "--issuer-port")] if self.issuer_port else []
+        issuer = (
+            [(self.issuer_port, "the token issuer", "--issuer-port")] if self.issuer_port else []
+        )
         return base + http + issuer
 
 

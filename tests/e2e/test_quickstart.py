@@ -55,7 +55,7 @@ def run_readme_demo(clone: Path, env: dict[str, str]) -> str:
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-6000:]
     assert "did not stop" not in out, out[-3000:]
-    assert "stopped: services, PostgreSQL and NATS" in out
+    assert "cohort | stopped: services, PostgreSQL, NATS" in out
     return out
 
 
