@@ -197,7 +197,12 @@ def cmd_privacy_export(args: argparse.Namespace) -> int:
 
     from .privacy import export, service_urls
 
-    doc = asyncio.run(export(args.agency, args.participant, service_urls(args.service)))
+    token = args.token
+    if token is None:  # against `cohort up`: the development issuer's token for the agency
+        from .devissuer import request_token
+
+        token = request_token(Path(args.data_dir) / "issuer", f"agency:{args.agency}")
+    doc = asyncio.run(export(args.agency, args.participant, service_urls(args.service), token))
     print(json.dumps(doc, ensure_ascii=False, indent=2))
     return 0
 
@@ -309,6 +314,8 @@ def parser() -> argparse.ArgumentParser:
     pe = psub.add_parser("export", help="everything the network holds about one participant")
     pe.add_argument("--agency", required=True)
     pe.add_argument("--participant", required=True)
+    pe.add_argument("--token", help="the agency's bearer token (default: from `cohort up`)")
+    pe.add_argument("--data-dir", default=".cohort", help="of `cohort up`, for its token")
     pe.add_argument(
         "--service",
         action="append",

@@ -2,7 +2,7 @@
 
 - `worker` runs `cohort_kit.eraser.ErasureWorker` (NATS user `privacy`; docs/privacy.md).
 - `export` gathers what every service holds about one participant into one JSON document
-  (each service answers `GET /privacy/participants/{participant_id}?agency=...`).
+  (each service answers `GET /privacy/participants/{participant_id}` to the agency's token).
 - `sweep` publishes `retention_expired` erasure requests for participants whose last
   INTAKE activity is older than their agency's retention period (docs/operations.md).
 """
@@ -34,15 +34,18 @@ async def run_worker(nats_url: str, stop: asyncio.Event | None = None) -> None:
         await nc.drain()
 
 
-async def export(agency: str, participant_id: str, services: dict[str, str]) -> dict[str, Any]:
-    """One document: each service's part under its name (services: name -> base URL)."""
+async def export(
+    agency: str, participant_id: str, services: dict[str, str], token: str
+) -> dict[str, Any]:
+    """One document: each service's part under its name (services: name -> base URL).
+
+    `token` is the agency's bearer token: each service answers only the agency that
+    registered the participant (404 for anyone else)."""
     out: dict[str, Any] = {"participant_id": participant_id, "agency": agency, "services": {}}
-    async with httpx.AsyncClient(timeout=30.0) as client:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=30.0, headers=auth) as client:
         for name, base in services.items():
-            r = await client.get(
-                f"{base.rstrip('/')}/privacy/participants/{participant_id}",
-                params={"agency": agency},
-            )
+            r = await client.get(f"{base.rstrip('/')}/privacy/participants/{participant_id}")
             r.raise_for_status()
             out["services"][name] = r.json()
     return out

@@ -65,21 +65,26 @@ async def confirm_erased(
 
 
 def access_router(runtime: Any, export: Export, owner: Owner) -> Any:
-    """`GET /privacy/participants/{participant_id}?agency=`: what this service holds about
-    one participant (right of access), only for the agency that registered them. Plain
-    on purpose: authentication of HTTP routes is added by the identity work."""
+    """`GET /privacy/participants/{participant_id}`: what this service holds about one
+    participant (right of access), only for the agency that registered them (scope
+    `roster:agency:<agency>`, as for rosters); any other caller gets the same 404 as for
+    someone unknown, so existence is not revealed."""
     from fastapi import APIRouter, HTTPException
+
+    from .auth import Principal, require
 
     router = APIRouter(tags=["privacy"])
 
     @router.get("/privacy/participants/{participant_id}", summary="Right of access")
-    async def participant_data(participant_id: str, agency: str) -> dict[str, Any]:
+    async def participant_data(
+        participant_id: str, caller: Principal = require("roster")
+    ) -> dict[str, Any]:
         if runtime.pool is None:
             raise HTTPException(503, "not started")
         async with runtime.pool.acquire() as con:
             holder = await owner(con, participant_id)
-            if holder is not None and holder != agency:
-                raise HTTPException(403, "not_owner")
+            if holder is None or not caller.allows(f"roster:agency:{holder}"):
+                raise HTTPException(404, f"unknown participant {participant_id!r}")
             return {"service": runtime.name, **(await export(con, participant_id))}
 
     return router

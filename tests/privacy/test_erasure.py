@@ -19,6 +19,7 @@ import pytest
 import structlog
 from cohort_kit.logs import drop_personal_fields
 
+from tests.auth import headers
 from tests.harness import eventually, publish_event, read_stream
 from tests.privacy import history as h
 from tests.privacy.network import dump, network, stream_texts
@@ -214,9 +215,13 @@ async def test_a_duplicate_request_ends_in_the_same_state(js, nats_url, pg_admin
         document = {}
         for name, runtime in net.runtimes.items():
             async with client(runtime) as http:
-                answer = await http.get(f"/privacy/participants/{A}", params={"agency": "iom"})
-                refused = await http.get(f"/privacy/participants/{A}", params={"agency": "icmpd"})
-            assert answer.status_code == 200 and refused.status_code == 403, name
+                answer = await http.get(f"/privacy/participants/{A}", headers=headers("agency:iom"))
+                refused = await http.get(
+                    f"/privacy/participants/{A}", headers=headers("agency:icmpd")
+                )
+                anonymous = await http.get(f"/privacy/participants/{A}")
+            assert answer.status_code == 200, name
+            assert refused.status_code == 404 and anonymous.status_code == 401, name
             document[name] = answer.json()
         assert mine in json.dumps(document["notification"])
         assert document["certification"]["certificates"]

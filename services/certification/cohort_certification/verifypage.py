@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from cohort_kit.auth import public
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -121,7 +122,12 @@ class VerifyPages:
     def router(self) -> APIRouter:
         router = APIRouter(tags=["verification page"])
 
-        @router.get("/verify", response_class=HTMLResponse, summary="Check a credential file")
+        @router.get(
+            "/verify",
+            response_class=HTMLResponse,
+            summary="Check a credential file",
+            dependencies=[public("the form to check a credential file: no data")],
+        )
         async def upload_form(request: Request) -> Response:
             lang = self._lang(request)
             return self._render("upload.html.j2", lang, request, result=None)
@@ -130,6 +136,7 @@ class VerifyPages:
             "/verify/file",
             response_class=HTMLResponse,
             summary="Check an uploaded credential file and answer in words",
+            dependencies=[public("verifies what the caller already holds")],
         )
         async def upload(request: Request) -> Response:
             lang = self._lang(request)
@@ -169,7 +176,11 @@ class VerifyPages:
             }
             return self._render("upload.html.j2", lang, request, result=result, view=view)
 
-        @router.get(CSS_PATH, include_in_schema=False)
+        @router.get(
+            CSS_PATH,
+            include_in_schema=False,
+            dependencies=[public("the verification pages' style sheet: no data")],
+        )
         async def stylesheet() -> Response:
             return Response(
                 CSS,
