@@ -84,7 +84,9 @@ def test_cohort_token_and_creds_work_against_cohort_up(tmp_path):
     import httpx
 
     data_dir = tmp_path / "up"
-    nats_port, base = free_port(), free_port()
+    from bench.network import _base_port
+
+    nats_port, base = free_port(), _base_port()
     up = subprocess.Popen(
         [
             *[sys.executable, "-m", "cohort_cli.main", "up", "--data-dir", str(data_dir)],
