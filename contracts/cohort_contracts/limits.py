@@ -34,10 +34,14 @@ def deeper_than(body: bytes, limit: int) -> bool:
     """True when `body` nests arrays and objects more than `limit` levels, without parsing.
 
     Each pass removes the innermost pairs, so after `limit` passes a pair is left only if
-    the nesting goes deeper. (A body that is not JSON may come out either way; the parser
-    refuses it anyway.)
+    the nesting goes deeper. Brackets left open (a cut body) are closed at the end first, as
+    a parser would have gone that deep before failing. (Any other body that is not JSON may
+    come out either way; the parser refuses it anyway.)
     """
     shape = _brackets(body)
+    opened, closed = shape.count(b"("), shape.count(b")")
+    if opened != closed:
+        shape += b")" * opened
     for _ in range(limit):
         if not shape:
             return False

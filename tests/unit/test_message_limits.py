@@ -81,3 +81,9 @@ def test_any_other_failure_while_parsing_is_an_unparseable_contract_error(monkey
     with pytest.raises(Unparseable) as refused:
         REGISTRY.parse(b"{}", "intake.iom.participant.registered")
     assert refused.value.reason == "unparseable" and "MemoryError" in refused.value.detail
+
+
+def test_brackets_left_open_count_as_depth():
+    assert limits.deeper_than(b'{"a": ' + b"[" * 100, 64)
+    assert not limits.deeper_than(b'{"a": [[[', 64)
+    assert limits.deeper_than(b"[" * 3 + b"[[]]", 4)  # open ones around a closed pair
