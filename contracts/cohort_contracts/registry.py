@@ -14,8 +14,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .envelope import TYPE_PATTERN, CloudEvent, new_event_id, utcnow
 from . import limits
+from .envelope import TYPE_PATTERN, CloudEvent, new_event_id, utcnow
 from .errors import (
     AgencyMismatch,
     ContractError,

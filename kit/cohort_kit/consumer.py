@@ -164,6 +164,7 @@ class MessageProcessor:
             if handler is None:
                 return None
             async with con.transaction():
+                await ownership.learn(con, event)
                 return await self._apply_in(con, event, handler, final, attempt, stream_seq)
 
     async def _apply_in(

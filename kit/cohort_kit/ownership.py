@@ -58,8 +58,22 @@ INTAKE_REFS: dict[str, tuple[Ref, ...]] = {
 }
 
 
+# Network events (from a service, trusted) that tell other services who owns what: a
+# certificate belongs to the agency it was issued for.
+NETWORK_CLAIMS: dict[str, Ref] = {
+    "certificate.issued.v1": _claims("certificate", "certificate_id"),
+}
+
+
 def applies_to(event: Event[Any]) -> bool:
     return event.spec.is_intake and event.type in INTAKE_REFS
+
+
+async def learn(con: asyncpg.Connection, event: Event[Any]) -> None:
+    """Record the owner a network event states (see `NETWORK_CLAIMS`)."""
+    ref = NETWORK_CLAIMS.get(event.type)
+    if ref is not None and not event.spec.is_intake:
+        await claim(con, ref.kind, str(getattr(event.payload, ref.field)), event.agency)
 
 
 def id_namespace(identifier: str) -> str | None:
@@ -88,12 +102,13 @@ async def enforce(con: asyncpg.Connection, event: Event[Any], stream_seq: int | 
     owners = await _owners(con, [(ref.kind, ident) for ref, ident in refs])
     for ref, ident in refs:
         _check(agency, ref.kind, ident, owners.get((ref.kind, ident)))
-    new = [(ref.kind, ident) for ref, ident in refs if ref.claims and (ref.kind, ident) not in owners]
+    new = [(r.kind, ident) for r, ident in refs if r.claims and (r.kind, ident) not in owners]
     if not new:
         return
     claimed = await con.fetch(
         """INSERT INTO ownership (kind, entity_id, agency, event_id, stream_seq)
-           SELECT kind, entity_id, $3, $4, $5 FROM unnest($1::text[], $2::text[]) AS c(kind, entity_id)
+           SELECT kind, entity_id, $3, $4, $5
+             FROM unnest($1::text[], $2::text[]) AS c(kind, entity_id)
            ON CONFLICT DO NOTHING RETURNING kind, entity_id""",
         [k for k, _ in new],
         [i for _, i in new],

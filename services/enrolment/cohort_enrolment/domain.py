@@ -171,4 +171,3 @@ def complete(
 def _exact(value: float) -> Fraction:
     """The decimal the agency wrote (0.8, not 0.8000000000000000444), for exact comparison."""
     return Fraction(repr(value))
-

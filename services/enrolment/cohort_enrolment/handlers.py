@@ -2,8 +2,9 @@
 
 Every function runs inside the unit's transaction (the kit's inbox makes it effectively
 once). Who may act on what is the kit's ownership rule, checked before any of these runs
-(`cohort_kit.ownership`: a foreign agency's event is dead-lettered `not_owner`). Anything that touches a session's seats first takes the session's row lock, so
-replicas of the service deciding requests of one session do it one at a time.
+(`cohort_kit.ownership`: a foreign agency's event is dead-lettered `not_owner`). Anything
+that touches a session's seats first takes the session's row lock, so replicas of the
+service deciding requests of one session do it one at a time.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import nats
 import structlog
 from cohort_contracts import REGISTRY, ContractError
 from cohort_contracts import streams as topo
+from cohort_kit import Invalid, ownership
 from cohort_kit.db import create_pool, migrate, service_migrations
 from cohort_kit.units import Router, Unit
 from nats.js import JetStreamContext
@@ -63,7 +64,7 @@ async def replay_consumer(
             async with pool.acquire() as con, con.transaction():
                 for msg in msgs:
                     seq = msg.metadata.sequence.stream
-                    if await _apply(con, durable, router, msg.subject, msg.data):
+                    if await _apply(con, durable, router, msg.subject, msg.data, seq):
                         stats.applied[durable] = stats.applied.get(durable, 0) + 1
                     else:
                         stats.skipped += 1
@@ -72,12 +73,22 @@ async def replay_consumer(
 
 
 async def _apply(
-    con: asyncpg.Connection, durable: str, router: Router, subject: str, data: bytes
+    con: asyncpg.Connection,
+    durable: str,
+    router: Router,
+    subject: str,
+    data: bytes,
+    seq: int | None = None,
 ) -> bool:
     try:
         event = REGISTRY.parse(data, subject)
     except ContractError:
         return False  # the live consumer dead-lettered it
+    if ownership.applies_to(event):
+        try:  # the same rule, in the same order, as the live consumer
+            await ownership.enforce(con, event, seq)
+        except Invalid:
+            return False  # dead-lettered `not_owner` by the live consumer
     handler = router.handler_for(event.type)
     if handler is None:
         return False
