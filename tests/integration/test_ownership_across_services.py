@@ -152,6 +152,7 @@ async def network(js, nats_url: str, pg_admin_dsn: str) -> AsyncIterator[Network
                     http_port=0,
                     signing_keys={"iom": "11" * 32, "icmpd": "22" * 32},
                     secret="t-certification",
+                    public_base_url="http://127.0.0.1:9",  # PDF fetches fail at once
                     **QUICK,  # type: ignore[arg-type]
                 ),
             ),
