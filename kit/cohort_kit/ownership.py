@@ -6,10 +6,10 @@ publishes an entity (in INTAKE order) owns it; until then the namespace of its i
 owned entity is dead-lettered `not_owner` before its handler runs, so no e-mail, report
 figure or certificate ever follows from it.
 
-The consumer calls `enforce` for every intake event, handled or not, before the handler's
-transaction: claims are committed at first sight, whatever the handler then does (applied,
-retried later, dead-lettered for a domain rule), so every service's table is the same
-function of INTAKE order and a replay decides exactly as the first run did.
+The consumer calls `enforce` for every intake event it receives, handled or not, before
+the handler's transaction: claims are committed at first sight, whatever the handler then
+does (applied, retried later, dead-lettered for a domain rule), so every service's table is
+the same function of INTAKE order and a replay decides exactly as the first run did.
 """
 
 from __future__ import annotations
