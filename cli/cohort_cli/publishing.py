@@ -6,9 +6,11 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nats
-from cohort_contracts import REGISTRY, ContractError
+from cohort_contracts import REGISTRY, ContractError, Event, limits
+from cohort_kit import ServiceSettings
 
 
 @dataclass
@@ -34,15 +36,43 @@ def intake_subject(line: str) -> str:
     return f"intake.{raw.get('agency')}.{str(raw.get('type', '')).rsplit('.', 1)[0]}"
 
 
-async def publish_lines(nats_url: str, lines: Iterable[tuple[str, str]]) -> PublishReport:
+@dataclass(frozen=True)
+class Bounds:
+    """The consumers' size and depth limits (`COHORT_MAX_MESSAGE_BYTES`, `..._JSON_DEPTH`)."""
+
+    max_bytes: int
+    max_depth: int
+
+    @classmethod
+    def from_environment(cls) -> Bounds:
+        s = ServiceSettings()
+        return cls(s.max_message_bytes, s.max_json_depth)
+
+
+def validate(line: str, bounds: Bounds) -> tuple[str, Event[Any]]:
+    """(subject, event) for a line, or a `ContractError` as the consumers would raise it.
+
+    The bounds come first: reading the subject parses the line, and a line nested 10,000
+    deep would make that parser fail outside the contract's errors.
+    """
+    limits.check(line, max_bytes=bounds.max_bytes, max_depth=bounds.max_depth)
+    subject = intake_subject(line)
+    return subject, REGISTRY.parse(
+        line, subject, max_bytes=bounds.max_bytes, max_depth=bounds.max_depth
+    )
+
+
+async def publish_lines(
+    nats_url: str, lines: Iterable[tuple[str, str]], bounds: Bounds | None = None
+) -> PublishReport:
+    bounds = bounds or Bounds.from_environment()
     report = PublishReport()
     nc = await nats.connect(nats_url, connect_timeout=5)
     js = nc.jetstream()
     try:
         for where, line in lines:
             try:
-                subject = intake_subject(line)
-                event = REGISTRY.parse(line, subject)
+                subject, event = validate(line, bounds)
             except ContractError as exc:
                 report.rejected.append(f"{where}: {exc}")
                 continue

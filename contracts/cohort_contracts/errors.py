@@ -60,3 +60,23 @@ class WrongSubject(ContractError):
     """The event type does not belong on the subject it arrived on."""
 
     reason = "wrong_subject"
+
+
+class TooLarge(ContractError):
+    """The body is larger than the size limit; it is refused before being parsed."""
+
+    reason = "too_large"
+
+
+class TooDeep(ContractError):
+    """The body nests arrays and objects deeper than the depth limit (checked before
+    parsing: a parser would otherwise run out of stack)."""
+
+    reason = "too_deep"
+
+
+class Unparseable(ContractError):
+    """Parsing or validating the body failed in a way none of the above names (a bug or a
+    case nobody foresaw): never left to redelivery, dead-lettered with the error."""
+
+    reason = "unparseable"

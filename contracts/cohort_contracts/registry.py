@@ -14,13 +14,16 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from . import limits
 from .envelope import TYPE_PATTERN, CloudEvent, new_event_id, utcnow
 from .errors import (
     AgencyMismatch,
+    ContractError,
     MalformedEnvelope,
     NotJson,
     SchemaViolation,
     UnknownEventType,
+    Unparseable,
     UnsupportedVersion,
     WrongSubject,
 )
@@ -125,8 +128,28 @@ class Registry:
                 return spec
         raise KeyError(model.__name__)
 
-    def parse(self, body: bytes | str, subject: str) -> Event[Any]:
-        """Validate one message as it arrived on `subject`; raise a `ContractError` if unusable."""
+    def parse(
+        self,
+        body: bytes | str,
+        subject: str,
+        *,
+        max_bytes: int = limits.MAX_MESSAGE_BYTES,
+        max_depth: int = limits.MAX_JSON_DEPTH,
+    ) -> Event[Any]:
+        """Validate one message as it arrived on `subject`; raise a `ContractError` if unusable.
+
+        The size and depth bounds are checked before the body is parsed. Whatever else goes
+        wrong while parsing is an `Unparseable` contract error too: nothing escapes this door.
+        """
+        try:
+            limits.check(body, max_bytes=max_bytes, max_depth=max_depth)
+            return self._parse(body, subject)
+        except ContractError:
+            raise
+        except Exception as exc:
+            raise Unparseable(f"{type(exc).__name__}: {exc}"[:2000]) from exc
+
+    def _parse(self, body: bytes | str, subject: str) -> Event[Any]:
         envelope = _decode_envelope(body)
         spec = self.spec(envelope.type)
         if not spec.accepts_subject(subject):

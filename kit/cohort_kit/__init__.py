@@ -1,5 +1,6 @@
 """cohort_kit: what every Cohort service shares."""
 
+from . import ownership
 from .errors import Invalid, NotYetApplicable
 from .service import Runtime, ServiceDefinition, run, serve
 from .settings import ServiceSettings
@@ -13,6 +14,7 @@ __all__ = [
     "ServiceDefinition",
     "ServiceSettings",
     "Unit",
+    "ownership",
     "run",
     "serve",
 ]

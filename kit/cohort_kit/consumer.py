@@ -16,10 +16,11 @@ from typing import Any
 
 import asyncpg
 import structlog
-from cohort_contracts import REGISTRY, ContractError, Event
+from cohort_contracts import REGISTRY, ContractError, Event, limits
 from cohort_contracts.streams import ConsumerSpec
 from nats.aio.msg import Msg
 
+from . import ownership
 from .deadletter import DeadLetters, deadletter_record
 from .errors import Invalid, NotYetApplicable, is_transient
 from .metrics import HANDLER_SECONDS, MESSAGES_IN, OUTCOMES
@@ -40,6 +41,14 @@ class RetryPolicy:
         return min(self.first_delay_seconds * 2 ** max(attempt - 1, 0), self.max_delay_seconds)
 
 
+@dataclass(frozen=True)
+class MessageLimits:
+    """Bounds a body must keep before it is parsed (beyond them: `too_large`, `too_deep`)."""
+
+    max_bytes: int = limits.MAX_MESSAGE_BYTES
+    max_depth: int = limits.MAX_JSON_DEPTH
+
+
 class MessageProcessor:
     def __init__(
         self,
@@ -50,6 +59,7 @@ class MessageProcessor:
         pool: asyncpg.Pool,
         deadletters: DeadLetters,
         retry: RetryPolicy,
+        limits: MessageLimits | None = None,
     ) -> None:
         self.service = service
         self.consumer = consumer
@@ -57,6 +67,7 @@ class MessageProcessor:
         self.pool = pool
         self.deadletters = deadletters
         self.retry = retry
+        self.limits = limits or MessageLimits()
         self.in_flight = 0
         self.draining = False
 
@@ -88,14 +99,22 @@ class MessageProcessor:
         meta = msg.metadata
         attempt = meta.num_delivered
         try:
-            event = REGISTRY.parse(msg.data, msg.subject)
+            event = REGISTRY.parse(
+                msg.data,
+                msg.subject,
+                max_bytes=self.limits.max_bytes,
+                max_depth=self.limits.max_depth,
+            )
         except ContractError as exc:
             return await self._dead_letter(msg, exc.reason, exc.detail)
+        except Exception as exc:  # parse is one door; still, nothing may escape to redelivery
+            detail = "".join(traceback.format_exception(exc))
+            return await self._dead_letter(msg, "unparseable", detail)
         structlog.contextvars.bind_contextvars(
             event_id=event.id, type=event.type, correlationid=event.envelope.correlationid
         )
         handler = self.router.handler_for(event.type)
-        if handler is None:
+        if handler is None and not ownership.applies_to(event):
             await msg.ack()
             return "ignored"
         if attempt >= self.consumer.max_deliver:
@@ -123,6 +142,8 @@ class MessageProcessor:
         finally:
             heartbeat.cancel()
         await msg.ack()
+        if applied is None:
+            return "ignored"
         return "applied" if applied else "duplicate"
 
     async def _apply(
@@ -133,28 +154,48 @@ class MessageProcessor:
         final: bool,
         attempt: int,
         stream_seq: int | None = None,
+    ) -> bool | None:
+        """True when applied now, False for a duplicate, None when this router has no handler
+        (the event was only checked for ownership, as every intake event is)."""
+        async with self.pool.acquire() as con:
+            if ownership.applies_to(event):
+                # Before, and apart from, the handler's transaction: see `ownership`.
+                await ownership.enforce(con, event, stream_seq)
+            if handler is None:
+                return None
+            async with con.transaction():
+                await ownership.learn(con, event)
+                return await self._apply_in(con, event, handler, final, attempt, stream_seq)
+
+    async def _apply_in(
+        self,
+        con: asyncpg.Connection,
+        event: Event[Any],
+        handler: Any,
+        final: bool,
+        attempt: int,
+        stream_seq: int | None,
     ) -> bool:
-        async with self.pool.acquire() as con, con.transaction():
-            first_time = await con.fetchval(
-                """INSERT INTO inbox (consumer, source, event_id, event_type)
-                   VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
-                self.consumer.durable,
-                event.envelope.source,
-                event.id,
-                event.type,
-            )
-            if not first_time:
-                return False
-            unit = Unit(
-                con=con,
-                event=event,
-                service=self.service,
-                final=final,
-                attempt=attempt,
-                stream_seq=stream_seq,
-            )
-            await handler(unit)
-            return True
+        first_time = await con.fetchval(
+            """INSERT INTO inbox (consumer, source, event_id, event_type)
+               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
+            self.consumer.durable,
+            event.envelope.source,
+            event.id,
+            event.type,
+        )
+        if not first_time:
+            return False
+        unit = Unit(
+            con=con,
+            event=event,
+            service=self.service,
+            final=final,
+            attempt=attempt,
+            stream_seq=stream_seq,
+        )
+        await handler(unit)
+        return True
 
     async def _keep_alive(self, msg: Msg) -> None:
         """A handler slower than the ack wait keeps its message: tell NATS it is in progress.
@@ -189,6 +230,7 @@ class MessageProcessor:
             stream=meta.stream if meta else None,
             stream_seq=meta.sequence.stream if meta else None,
             deliveries=meta.num_delivered if meta else None,
+            max_body_bytes=self.limits.max_bytes,
         )
         try:
             await self.deadletters.park(record)

@@ -1,7 +1,10 @@
 """Dead-letters: what can never be applied is parked on `deadletter.<service>` with its reason.
 
 The record keeps the original bytes (base64), headers, subject, stream and sequence, so a
-message can be inspected and replayed after a fix. It is published and acknowledged by the
+message can be inspected and replayed after a fix. A body over the size limit (reason
+`too_large`) is kept only in part, with its length and SHA-256: the whole of it would not
+fit in a record, and a record that cannot be stored would keep the original redelivered for
+ever; the original stays in its stream at `stream_seq`. It is published and acknowledged by the
 server before the original is acknowledged: if it cannot be stored, the original stays.
 """
 
@@ -22,6 +25,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from .metrics import DEAD_LETTERS
 
+KEPT_OF_A_LARGE_BODY = 65536
+
 Publish = Callable[[str, bytes, dict[str, str], str], Awaitable[Any]]
 
 
@@ -37,7 +42,12 @@ def deadletter_record(
     stream: str | None,
     stream_seq: int | None,
     deliveries: int | None,
+    max_body_bytes: int | None = None,
 ) -> dict[str, Any]:
+    size, digest = len(body), hashlib.sha256(body).hexdigest()
+    truncated = max_body_bytes is not None and size > max_body_bytes
+    if truncated:
+        body = body[:KEPT_OF_A_LARGE_BODY]
     try:
         text: str | None = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -53,6 +63,9 @@ def deadletter_record(
         "deliveries": deliveries,
         "headers": headers or {},
         "body_base64": base64.b64encode(body).decode("ascii"),
+        "body_bytes": size,
+        "body_sha256": digest,
+        "body_truncated": truncated,
         "body_text": text if text is not None and len(text) <= 65536 else None,
         "dead_lettered_at": datetime.now(UTC).isoformat(),
     }

@@ -25,7 +25,7 @@ from faststream.nats import NatsBroker
 
 from .auth import authenticator_from_settings, undeclared_routes
 from .broker import PULL_TIMEOUT_SECONDS, attach, jetstream_publisher, make_broker
-from .consumer import MessageProcessor, RetryPolicy
+from .consumer import MessageLimits, MessageProcessor, RetryPolicy
 from .db import create_pool, migrate, service_migrations
 from .deadletter import DeadLetters
 from .errors import is_transient
@@ -85,6 +85,7 @@ class Runtime:
             max_delay_seconds=s.retry_max_delay_seconds,
             handler_failure_limit=s.handler_failure_limit,
         )
+        limits = MessageLimits(max_bytes=s.max_message_bytes, max_depth=s.max_json_depth)
         for durable, router in self.definition.routers.items():
             spec = topo.consumer(durable)
             processor = MessageProcessor(
@@ -94,6 +95,7 @@ class Runtime:
                 pool=self.pool,
                 deadletters=deadletters,
                 retry=retry,
+                limits=limits,
             )
             self._subscribers.append(attach(self.broker, spec, processor))
             self.processors.append(processor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cohort_contracts import limits
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,6 +39,18 @@ class ServiceSettings(BaseSettings):
         8,
         description="Deliveries after which a message whose handler keeps failing with an "
         "unexpected error is dead-lettered (reason `handler_error`) instead of retried.",
+    )
+    max_message_bytes: int = Field(
+        limits.MAX_MESSAGE_BYTES,
+        gt=0,
+        description="Largest message body a consumer parses; a larger one is dead-lettered "
+        "`too_large` (checked before parsing).",
+    )
+    max_json_depth: int = Field(
+        limits.MAX_JSON_DEPTH,
+        gt=0,
+        description="Deepest nesting of JSON arrays and objects a consumer parses; a deeper "
+        "body is dead-lettered `too_deep` (checked before parsing).",
     )
     relay_poll_seconds: float = Field(
         1.0, description="Outbox relay poll interval (NOTIFY wakes it earlier)."

@@ -157,7 +157,7 @@ async def test_revocation_by_the_owner_only_and_it_verifies_as_revoked(js, servi
         "reason": "Issued to the wrong participant",
     }
     dead = [json.loads(m.data) for m in await read_stream(js, "DEADLETTER")]
-    assert [d["reason"] for d in dead] == ["agency_mismatch"]
+    assert [d["reason"] for d in dead] == ["not_owner"]
 
     from cohort_certification.credentials import status_list
 

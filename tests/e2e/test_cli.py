@@ -11,7 +11,7 @@ from typing import Any
 import psutil
 import pytest
 from cohort_cli.embedded import free_port
-from cohort_cli.publishing import publish_lines
+from cohort_cli.publishing import Bounds, publish_lines
 
 from tests import factories
 
@@ -31,6 +31,21 @@ async def test_publish_reports_each_rejection_with_its_reason_and_sends_the_rest
     assert (await js.stream_info("INTAKE")).state.messages == 1
     again = await publish_lines(nats_url, lines[:1])
     assert again.duplicates == 1 and again.published == 0
+
+
+async def test_publish_refuses_too_deep_and_too_large_lines_as_the_consumers_do(js, nats_url):
+    good = json.dumps(factories.participant("iom:p-cli-ok"))
+    event = factories.participant("iom:p-cli-deep")
+    deep = json.dumps(event)[:-1] + ', "x": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    large = json.dumps(
+        factories.participant("iom:p-cli-big", position="x" * 400) | {"pad": "y" * 40_000}
+    )
+    lines = [("a:1", deep), ("a:2", large), ("a:3", good)]
+    report = await publish_lines(nats_url, lines, Bounds(max_bytes=30_000, max_depth=64))
+    reasons = [r.split(": ", 2)[1] for r in report.rejected]
+    assert reasons == ["too_deep", "too_large"]
+    assert report.published == 1
+    assert (await js.stream_info("INTAKE")).state.messages == 1
 
 
 def test_demo_runs_the_network_publishes_the_samples_and_leaves_nothing_running(tmp_path):

@@ -173,9 +173,3 @@ def test_attendance_by_module_counts_modules_not_days():
 def test_day_records_outside_the_session_dates_do_not_count():
     records = [Attendance(date(2023, 6, 1), None, True), Attendance(DAYS[0], None, True)]
     assert domain.attendance_ratio(records, days=DAYS, modules=[]) == Fraction(1, 5)
-
-
-def test_the_owner_of_an_id_is_its_namespace():
-    assert domain.id_owner("iom:s-1") == "iom"
-    assert domain.id_owner("icmpd:reint-pm") == "icmpd"
-    assert domain.id_owner("plain-id") is None

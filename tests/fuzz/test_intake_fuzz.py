@@ -34,6 +34,12 @@ HOSTILE_TEXT = st.sampled_from(
 )
 
 
+def _nested(levels: int) -> bytes:
+    """A valid participant event carrying `levels` of nested arrays (10,000: about 20 kB)."""
+    body = json.dumps(factories.participant("iom:p-fuzz")).encode()
+    return body[:-1] + b', "x": ' + b"[" * levels + b"]" * levels + b"}"
+
+
 def _mutations() -> st.SearchStrategy[bytes]:
     valid = factories.participant("iom:p-fuzz")
     field_names = st.sampled_from(sorted(valid["data"]))
@@ -71,6 +77,7 @@ def _mutations() -> st.SearchStrategy[bytes]:
             st.sampled_from(["agency", "type", "time", "specversion", "id"]),
             wrong_values | st.just("icmpd"),
         ).map(envelope_change),
+        st.integers(min_value=1, max_value=12_000).map(_nested),
     )
 
 
@@ -95,6 +102,8 @@ def test_the_contract_gives_every_hostile_body_a_named_reason_or_accepts_it(body
         "schema_violation",
         "agency_mismatch",
         "wrong_subject",
+        "too_deep",
+        "too_large",
     }
 
 
@@ -119,7 +128,11 @@ def _hostile_bodies(count: int, seed: int = 7) -> list[bytes]:
     for i in range(count):
         event = json.loads(json.dumps(valid))
         event["id"] = f"hostile-{i}"
-        kind = i % 5
+        kind = i % 6
+        if kind == 5:  # bounded input: nested 10,000 deep, or over the 1 MiB limit
+            big = json.dumps(event | {"pad": "A" * 1_100_000}).encode()
+            bodies.append(_nested(10_000) if (i // 6) % 2 else big)
+            continue
         if kind == 0:
             bodies.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))))
             continue

@@ -171,9 +171,3 @@ def complete(
 def _exact(value: float) -> Fraction:
     """The decimal the agency wrote (0.8, not 0.8000000000000000444), for exact comparison."""
     return Fraction(repr(value))
-
-
-def id_owner(identifier: str) -> str | None:
-    """The agency that namespaces an id (`iom:emm2` -> `iom`), if it follows the convention."""
-    prefix, sep, _ = identifier.partition(":")
-    return prefix if sep and prefix else None

@@ -1,8 +1,10 @@
 """One small function per intake event: read the facts, ask `domain`, write, emit.
 
 Every function runs inside the unit's transaction (the kit's inbox makes it effectively
-once). Anything that touches a session's seats first takes the session's row lock, so
-replicas of the service deciding requests of one session do it one at a time.
+once). Who may act on what is the kit's ownership rule, checked before any of these runs
+(`cohort_kit.ownership`: a foreign agency's event is dead-lettered `not_owner`). Anything
+that touches a session's seats first takes the session's row lock, so replicas of the
+service deciding requests of one session do it one at a time.
 """
 
 from __future__ import annotations
@@ -32,22 +34,18 @@ LIVE = ("confirmed", "waitlisted")
 @intake.on("course.published.v1")
 async def course_published(unit: Unit) -> None:
     c = unit.payload
-    await _own(unit, "courses", "course_id", c.course_id)
     await store.upsert_course(unit.con, c, agency=unit.event.agency, at=unit.event.time)
 
 
 @intake.on("participant.registered.v1")
 async def participant_registered(unit: Unit) -> None:
     p = unit.payload
-    await _own(unit, "participants", "participant_id", p.participant_id)
     await store.upsert_participant(unit.con, p, agency=unit.event.agency, at=unit.event.time)
 
 
 @intake.on("session.scheduled.v1")
 async def session_scheduled(unit: Unit) -> None:
     s = unit.payload
-    await _own(unit, "sessions", "session_id", s.session_id)
-    await _own(unit, "courses", "course_id", s.course_id)
     if not await store.insert_session(unit.con, s, agency=unit.event.agency):
         await _reschedule(unit, s.session_id, store.session_changes(s))  # published again
 
@@ -94,8 +92,6 @@ async def enrolment_requested(unit: Unit) -> None:
     req = unit.payload
     session = await store.lock_session(unit.con, req.session_id)
     occ = await store.occupancy(unit.con, req)
-    _check_owner(unit, session.agency if session else None, "session", req.session_id)
-    _check_owner(unit, occ["participant_agency"], "participant", req.participant_id)
     if occ["already_decided"]:
         log.info("enrolment already decided; request ignored", enrolment_id=req.enrolment_id)
         return
@@ -125,7 +121,6 @@ async def enrolment_requested(unit: Unit) -> None:
 async def enrolment_withdrawn(unit: Unit) -> None:
     eid = unit.payload.enrolment_id
     row = await store.enrolment(unit.con, eid)
-    await _own(unit, "enrolments", "enrolment_id", eid)
     if row is None:
         _wait_or_fail(unit, "unknown_enrolment", f"enrolment {eid}")
         return
@@ -176,22 +171,6 @@ async def evaluation_submitted(unit: Unit) -> None:
 # --- the steps the handlers share ------------------------------------------------------------
 
 
-async def _own(unit: Unit, table: str, key: str, ident: str) -> None:
-    """An agency acts only on its own courses, sessions, participants and enrolments."""
-    owner = await store.owner(unit.con, table, key, ident)
-    _check_owner(unit, owner, table.rstrip("s"), ident)
-
-
-def _check_owner(unit: Unit, owner: str | None, what: str, ident: str) -> None:
-    """The recorded owner, or else the id's namespace, must be the event's agency."""
-    agency = unit.event.agency
-    holder = owner or domain.id_owner(ident)
-    if holder is not None and holder != agency:
-        raise Invalid(
-            "not_owner", f"agency {agency!r} may not act on {what} {ident!r} of {holder!r}"
-        )
-
-
 def _wait_or_fail(unit: Unit, reason: str, what: str) -> None:
     """Not known yet: retry within the window; after it, dead-letter with the reason."""
     if not unit.final:
@@ -201,7 +180,6 @@ def _wait_or_fail(unit: Unit, reason: str, what: str) -> None:
 
 async def _known_session(unit: Unit, session_id: str) -> SessionFacts:
     session = await store.lock_session(unit.con, session_id)
-    await _own(unit, "sessions", "session_id", session_id)
     if session is None:
         _wait_or_fail(unit, "unknown_session", f"session {session_id}")
     assert session is not None

@@ -23,17 +23,6 @@ Con: TypeAlias = asyncpg.Connection
 # --- facts: courses, sessions, participants ------------------------------------------
 
 
-async def owner(con: Con, table: str, key: str, ident: str) -> str | None:
-    """The agency that owns a course, session or participant (None when unknown)."""
-    assert (table, key) in {
-        ("courses", "course_id"),
-        ("sessions", "session_id"),
-        ("participants", "participant_id"),
-        ("enrolments", "enrolment_id"),
-    }
-    return await con.fetchval(f"SELECT agency FROM {table} WHERE {key} = $1", ident)  # type: ignore[no-any-return]
-
-
 async def upsert_course(con: Con, c: CoursePublished, *, agency: str, at: datetime) -> None:
     rule = c.completion_rule
     await con.execute(

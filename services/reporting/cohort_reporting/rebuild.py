@@ -16,6 +16,7 @@ import nats
 import structlog
 from cohort_contracts import REGISTRY, ContractError
 from cohort_contracts import streams as topo
+from cohort_kit import Invalid, ownership
 from cohort_kit.db import create_pool, migrate, service_migrations
 from cohort_kit.redaction import StreamMessage, read_stream
 from cohort_kit.units import Router, Unit
@@ -45,7 +46,7 @@ async def replay_consumer(
     async def flush() -> None:
         async with pool.acquire() as con, con.transaction():
             for m in batch:
-                if await _apply(con, durable, router, m.subject, m.data):
+                if await _apply(con, durable, router, m.subject, m.data, m.seq):
                     stats.applied[durable] = stats.applied.get(durable, 0) + 1
                 else:
                     stats.skipped += 1
@@ -60,12 +61,22 @@ async def replay_consumer(
 
 
 async def _apply(
-    con: asyncpg.Connection, durable: str, router: Router, subject: str, data: bytes
+    con: asyncpg.Connection,
+    durable: str,
+    router: Router,
+    subject: str,
+    data: bytes,
+    seq: int | None = None,
 ) -> bool:
     try:
         event = REGISTRY.parse(data, subject)
     except ContractError:
         return False  # the live consumer dead-lettered it
+    if ownership.applies_to(event):
+        try:  # the same rule, in the same order, as the live consumer
+            await ownership.enforce(con, event, seq)
+        except Invalid:
+            return False  # dead-lettered `not_owner` by the live consumer
     handler = router.handler_for(event.type)
     if handler is None:
         return False

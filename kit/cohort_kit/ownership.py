@@ -1,0 +1,158 @@
+"""One ownership rule for every service: an agency acts only on what it published first.
+
+Every intake event names entities (a session, a participant, ...). The agency that first
+publishes an entity (in INTAKE order) owns it; until then the namespace of its id
+(`iom:...`) says who may publish it. An intake event from another agency naming an
+owned entity is dead-lettered `not_owner` before its handler runs, so no e-mail, report
+figure or certificate ever follows from it.
+
+The consumer calls `enforce` for every intake event it receives, handled or not, before
+the handler's transaction: claims are committed at first sight, whatever the handler then
+does (applied, retried later, dead-lettered for a domain rule), so every service's table is
+the same function of INTAKE order and a replay decides exactly as the first run did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from cohort_contracts import Event
+
+from .errors import Invalid
+
+NOT_OWNER = "not_owner"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A payload field naming an entity; `claims` when the event publishes the entity."""
+
+    kind: str
+    field: str
+    claims: bool = False
+
+
+def _claims(kind: str, field: str) -> Ref:
+    return Ref(kind, field, claims=True)
+
+
+SESSION, PARTICIPANT = Ref("session", "session_id"), Ref("participant", "participant_id")
+
+# What each intake type names. A new intake type must be added here (a unit test checks
+# that every intake type of the catalogue is).
+INTAKE_REFS: dict[str, tuple[Ref, ...]] = {
+    "course.published.v1": (_claims("course", "course_id"),),
+    "session.scheduled.v1": (_claims("session", "session_id"), Ref("course", "course_id")),
+    "session.rescheduled.v1": (SESSION,),
+    "session.cancelled.v1": (SESSION,),
+    "session.closed.v1": (SESSION,),
+    "participant.registered.v1": (_claims("participant", "participant_id"),),
+    "enrolment.requested.v1": (_claims("enrolment", "enrolment_id"), SESSION, PARTICIPANT),
+    "enrolment.withdrawn.v1": (Ref("enrolment", "enrolment_id"),),
+    "attendance.recorded.v1": (SESSION, PARTICIPANT),
+    "assessment.recorded.v1": (SESSION, PARTICIPANT),
+    "evaluation.submitted.v1": (SESSION, PARTICIPANT),  # participant optional (anonymous)
+    "certificate.revocation_requested.v1": (Ref("certificate", "certificate_id"),),
+}
+
+
+# Network events (from a service, trusted) that tell other services who owns what: a
+# certificate belongs to the agency it was issued for.
+NETWORK_CLAIMS: dict[str, Ref] = {
+    "certificate.issued.v1": _claims("certificate", "certificate_id"),
+}
+
+
+def applies_to(event: Event[Any]) -> bool:
+    return event.spec.is_intake and event.type in INTAKE_REFS
+
+
+async def learn(con: asyncpg.Connection, event: Event[Any]) -> None:
+    """Record the owner a network event states (see `NETWORK_CLAIMS`)."""
+    ref = NETWORK_CLAIMS.get(event.type)
+    if ref is not None and not event.spec.is_intake:
+        await claim(con, ref.kind, str(getattr(event.payload, ref.field)), event.agency)
+
+
+def id_namespace(identifier: str) -> str | None:
+    """The agency that namespaces an id (`iom:emm2` -> `iom`), if it follows the convention."""
+    prefix, sep, _ = identifier.partition(":")
+    return prefix if sep and prefix else None
+
+
+def named(event: Event[Any]) -> list[tuple[Ref, str]]:
+    """The entities an event names, with their ids (absent optional ones left out)."""
+    found = []
+    for ref in INTAKE_REFS.get(event.type, ()):
+        value = getattr(event.payload, ref.field, None)
+        if value:
+            found.append((ref, str(value)))
+    return found
+
+
+async def enforce(con: asyncpg.Connection, event: Event[Any], stream_seq: int | None) -> None:
+    """Raise `Invalid("not_owner")` unless the event's agency owns all it names; claim
+    what it publishes first. Each statement commits by itself (see the module's docstring)."""
+    refs = named(event)
+    if not refs:
+        return
+    agency = event.agency
+    owners = await _owners(con, [(ref.kind, ident) for ref, ident in refs])
+    for ref, ident in refs:
+        _check(agency, ref.kind, ident, owners.get((ref.kind, ident)))
+    new = [(r.kind, ident) for r, ident in refs if r.claims and (r.kind, ident) not in owners]
+    if not new:
+        return
+    claimed = await con.fetch(
+        """INSERT INTO ownership (kind, entity_id, agency, event_id, stream_seq)
+           SELECT kind, entity_id, $3, $4, $5
+             FROM unnest($1::text[], $2::text[]) AS c(kind, entity_id)
+           ON CONFLICT DO NOTHING RETURNING kind, entity_id""",
+        [k for k, _ in new],
+        [i for _, i in new],
+        agency,
+        event.id,
+        stream_seq,
+    )
+    if len(claimed) < len(new):  # another replica claimed one at the same moment
+        for (kind, ident), owner in (await _owners(con, new)).items():
+            _check(agency, kind, ident, owner)
+
+
+async def claim(con: asyncpg.Connection, kind: str, ident: str, agency: str) -> None:
+    """Record an owner decided by the service itself (e.g. the issuer of a certificate)."""
+    await con.execute(
+        """INSERT INTO ownership (kind, entity_id, agency) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING""",
+        kind,
+        ident,
+        agency,
+    )
+
+
+async def owner(con: asyncpg.Connection, kind: str, ident: str) -> str | None:
+    """The recorded owner of an entity (None when nobody has published it)."""
+    return await con.fetchval(  # type: ignore[no-any-return]
+        "SELECT agency FROM ownership WHERE kind = $1 AND entity_id = $2", kind, ident
+    )
+
+
+async def _owners(
+    con: asyncpg.Connection, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    rows = await con.fetch(
+        """SELECT o.kind, o.entity_id, o.agency
+             FROM unnest($1::text[], $2::text[]) AS k(kind, entity_id)
+             JOIN ownership o USING (kind, entity_id)""",
+        [k for k, _ in keys],
+        [i for _, i in keys],
+    )
+    return {(r["kind"], r["entity_id"]): r["agency"] for r in rows}
+
+
+def _check(agency: str, kind: str, ident: str, recorded: str | None) -> None:
+    holder = recorded or id_namespace(ident)
+    if holder is not None and holder != agency:
+        raise Invalid(NOT_OWNER, f"agency {agency!r} may not act on {kind} {ident!r} of {holder!r}")
