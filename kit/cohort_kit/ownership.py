@@ -55,6 +55,7 @@ INTAKE_REFS: dict[str, tuple[Ref, ...]] = {
     "assessment.recorded.v1": (SESSION, PARTICIPANT),
     "evaluation.submitted.v1": (SESSION, PARTICIPANT),  # participant optional (anonymous)
     "certificate.revocation_requested.v1": (Ref("certificate", "certificate_id"),),
+    "participant.erasure_requested.v1": (PARTICIPANT,),  # only the registering agency
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from cohort_kit import Unit
+from cohort_kit import Unit, ownership
 from cohort_kit.erasure import access_router, check_owner, confirm_erased
 
 from . import store
@@ -32,7 +32,7 @@ KEPT = (
 @intake.on("participant.erasure_requested.v1")
 async def participant_erasure_requested(unit: Unit) -> None:
     pid = unit.payload.participant_id
-    check_owner(unit, await store.owner(unit.con, "participants", "participant_id", pid))
+    check_owner(unit, await ownership.owner(unit.con, "participant", pid))
     cancelled = []
     for row in await store.live_enrolments_not_started(unit.con, pid, unit.event.time):
         session = await store.lock_session(unit.con, row["session_id"])
@@ -51,6 +51,6 @@ async def participant_erasure_requested(unit: Unit) -> None:
 
 def access(runtime: Any) -> Any:
     async def owner(con: Any, pid: str) -> str | None:
-        return await store.owner(con, "participants", "participant_id", pid)
+        return await ownership.owner(con, "participant", pid)
 
     return access_router(runtime, store.export_participant, owner)
