@@ -28,7 +28,7 @@ lint: env
 	$(UV) run mypy contracts/cohort_contracts kit/cohort_kit cli/cohort_cli services
 
 test: lint browser
-	$(UV) run pytest $(PYTEST_ARGS)
+	$(UV) run pytest -n 2 $(PYTEST_ARGS)
 
 unit: env
 	$(UV) run pytest -m unit $(PYTEST_ARGS)
