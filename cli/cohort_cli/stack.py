@@ -21,6 +21,8 @@ import httpx
 from .embedded import EmbeddedNats, EmbeddedPostgres
 from .mailsink import MailSink
 from .provisioning import provision_databases, provision_streams
+from .secretfiles import ensure as ensure_secrets
+from .secretfiles import environment as secret_environment
 from .services import SERVICES, database_name
 
 COLOURS = {"enrolment": 36, "certification": 35, "notification": 33, "reporting": 32}
@@ -45,6 +47,7 @@ class Stack:
     mail: MailSink | None = None
     children: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     _pumps: list[asyncio.Task[None]] = field(default_factory=list)
+    _secrets: dict[str, str] = field(default_factory=dict)
 
     @property
     def nats_url(self) -> str:
@@ -81,6 +84,8 @@ class Stack:
             say(f"  {service:<14} http://127.0.0.1:{self.http_port(service)}")
 
     async def _spawn(self, service: str) -> None:
+        if not self._secrets:  # made once per data directory, kept there (mode 0600)
+            self._secrets = ensure_secrets(self.options.data_dir / "secrets")
         env = {
             **os.environ,
             "COHORT_NATS_URL": self.nats_url,
@@ -94,6 +99,7 @@ class Stack:
             "COHORT_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.http_port(service)}",
             "COHORT_SMTP_HOST": "127.0.0.1",
             "COHORT_SMTP_PORT": str(self.options.smtp_port),
+            **secret_environment(service, self._secrets),
         }
         proc = await asyncio.create_subprocess_exec(
             sys.executable,

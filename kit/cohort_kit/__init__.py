@@ -2,7 +2,7 @@
 
 from .errors import Invalid, NotYetApplicable
 from .service import Runtime, ServiceDefinition, run, serve
-from .settings import ServiceSettings
+from .settings import ServiceSettings, SettingsError, load_settings
 from .units import Router, Unit
 
 __all__ = [
@@ -12,7 +12,9 @@ __all__ = [
     "Runtime",
     "ServiceDefinition",
     "ServiceSettings",
+    "SettingsError",
     "Unit",
+    "load_settings",
     "run",
     "serve",
 ]

@@ -32,6 +32,7 @@ def settings(nats_url: str, database_url: str, **extra: Any) -> CertificationSet
         "retry_max_delay_seconds": 0.3,
         "retry_window_seconds": 30.0,
         "signing_keys": {"icmpd": KEY_SEED},
+        "secret": "test-certification-secret",
     }
     values.update(extra)
     return CertificationSettings(**values)

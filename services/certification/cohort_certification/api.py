@@ -3,25 +3,28 @@ the registry of certified trainers."""
 
 from __future__ import annotations
 
+import asyncio
 import html
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from cohort_kit import Runtime
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from . import store
 from .credentials import status_list
-from .credentials.canon import CREDENTIAL_CONTEXT
+from .credentials.canon import CREDENTIAL_CONTEXT, TooComplex
 from .credentials.document import Urls, issuer_profile, status_list_document
 from .credentials.signing import sign
-from .credentials.verifying import VerificationMethod, verify
+from .credentials.verifying import Resolver, Verification, VerificationMethod, verify
 from .domain import normalise_code, xml_datetime
 from .keyring import signing_key, verification_methods
 from .settings import CertificationSettings
 
 LD_JSON = "application/ld+json"
+MAX_UPLOAD_BYTES = 64 * 1024  # an issued credential is ~3 kB
 
 
 def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
@@ -33,16 +36,29 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             raise HTTPException(503, "not started")
         return runtime.pool
 
-    async def load(certificate_id: str) -> Any:
+    # Canonicalisation is CPU-bound pure Python: worker threads (the event loop keeps
+    # answering), two at a time, each bounded by canon's work limit.
+    workers = asyncio.Semaphore(2)
+
+    async def checked(document: dict[str, Any], resolve: Resolver) -> Verification:
+        async with workers:
+            try:
+                return await asyncio.to_thread(verify, document, resolve)
+            except TooComplex as exc:
+                raise HTTPException(422, f"credential too complex to verify: {exc}") from exc
+            except RecursionError as exc:
+                raise HTTPException(422, "credential nested too deeply to verify") from exc
+
+    async def load(url_id: str) -> Any:
         async with pool().acquire() as con:
-            row = await store.certificate(con, certificate_id)
+            row = await store.certificate_by_url_id(con, url_id)
         if row is None:
             raise HTTPException(404, "unknown certificate")
         return row
 
-    @router.get("/credentials/{certificate_id}.pdf", summary="The printable certificate")
-    async def credential_pdf(certificate_id: str) -> Response:
-        row = await load(certificate_id)
+    @router.get("/credentials/{url_id}.pdf", summary="The printable certificate")
+    async def credential_pdf(url_id: str) -> Response:
+        row = await load(url_id)
         # Imported on first use: fpdf and its fonts cost ~50 MB that an idle service,
         # or one that only verifies, does not need.
         from .pdf import render
@@ -50,15 +66,15 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         body = render(dict(row), urls.verify(row["verification_code"]))
         return Response(body, media_type="application/pdf")
 
-    @router.get("/credentials/{certificate_id}", summary="The signed OB 3.0 credential")
-    async def credential(certificate_id: str) -> Response:
-        row = await load(certificate_id)
+    @router.get("/credentials/{url_id}", summary="The signed OB 3.0 credential")
+    async def credential(url_id: str) -> Response:
+        row = await load(url_id)
         return JSONResponse(row["credential"], media_type=LD_JSON)
 
     async def status_of(row: Any) -> dict[str, Any]:
         async with pool().acquire() as con:
             methods = await verification_methods(con, urls, row["agency"])
-        check = verify(row["credential"], methods.get)
+        check = await checked(row["credential"], methods.get)
         state = "revoked" if row["revoked_at"] else ("valid" if check.verified else "invalid")
         facts = row["facts"]
         return {
@@ -74,7 +90,7 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             "course": row["credential"]["name"],
             "issuer": row["credential"]["issuer"]["name"],
             "errors": check.errors,
-            "credential_url": urls.credential(row["certificate_id"]),
+            "credential_url": urls.credential(row["url_id"]),
         }
 
     @router.get("/verify/{code}", summary="Verify a certificate by its code (HTML or JSON)")
@@ -90,21 +106,39 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             return HTMLResponse(_page(result), status_code=200 if row else 404)
         return JSONResponse(result, status_code=200 if row else 404)
 
-    @router.post("/verify", summary="Verify an uploaded credential: signature, issuer, status")
-    async def verify_upload(credential: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        method_id = (credential.get("proof") or {}).get("verificationMethod") or ""
+    @router.post(
+        "/verify",
+        summary="Verify an uploaded credential: signature, issuer, status",
+        responses={
+            413: {"description": f"Larger than {MAX_UPLOAD_BYTES} bytes."},
+            422: {"description": "Not a JSON object, or too complex to canonicalise."},
+        },
+        # The body is read by hand (size first, then parsed), so it is declared here.
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
+    async def verify_upload(request: Request) -> dict[str, Any]:
+        credential = await _bounded_json(request)
+        proof = credential.get("proof")
+        method_id = proof.get("verificationMethod") if isinstance(proof, dict) else None
         async with pool().acquire() as con:
             key = await store.key(con, method_id) if isinstance(method_id, str) else None
             methods: dict[str, VerificationMethod] = {}
             if key is not None:
                 methods = await verification_methods(con, urls, key["agency"])
-            check = verify(credential, methods.get)
+        check = await checked(credential, methods.get)
+        async with pool().acquire() as con:
             revoked: Any = None
             reason: str | None = None
-            entry = credential.get("credentialStatus") or {}
+            entry = credential.get("credentialStatus")
             if (
                 check.verified
                 and key is not None
+                and isinstance(entry, dict)
                 and entry.get("type") == "BitstringStatusListEntry"
             ):
                 if entry.get("statusListCredential") != urls.status_list(key["agency"]):
@@ -184,6 +218,25 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         return [dict(r) for r in rows]
 
     return router
+
+
+async def _bounded_json(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, refused (413) before it grows past the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"a credential is at most {MAX_UPLOAD_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise HTTPException(413, f"a credential is at most {MAX_UPLOAD_BYTES} bytes")
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise HTTPException(422, "the body is not JSON (or nests too deeply)") from exc
+    if not isinstance(document, dict):
+        raise HTTPException(422, "the body must be a JSON object (a credential)")
+    return document
 
 
 def _page(result: dict[str, Any]) -> str:

@@ -5,18 +5,24 @@ Three things differ from calling pyld naively (see docs/certification.md):
 - `rdfDirection: i18n-datatype`, or pyld drops `@direction` (Arabic values change the hash);
 - RDFC-1.0 escapes every control character in literals; pyld escapes only five of them.
 And a term the contexts do not define is an error here, never silently left unsigned.
+
+RDFC-1.0 is exponential on "poison" graphs (symmetric blank nodes: every permutation is
+hashed), so the work is bounded: at most `MAX_BLANK_NODES` blank nodes, at most
+`MAX_N_DEGREE_CALLS` Hash N-Degree Quads steps and a deadline; beyond it `TooComplex`.
+A credential we issue has fewer than 10 blank nodes and needs no N-degree step at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pyld.nquads
-from pyld import jsonld
+from pyld import canon, jsonld
 
 CONTEXTS = Path(__file__).resolve().parent.parent / "contexts"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -40,8 +46,35 @@ def rdfc_escape(value: str) -> str:
 pyld.nquads.escape = rdfc_escape  # type: ignore[assignment]
 
 
+MAX_BLANK_NODES = 64
+MAX_N_DEGREE_CALLS = 2000
+MAX_SECONDS = 2.0
+
+
 class UnsafeDocument(ValueError):
     """A term or IRI that canonicalisation would drop: it would not be signed."""
+
+
+class TooComplex(ValueError):
+    """Canonicalising the document would take more work than any credential needs."""
+
+
+class _BoundedURDNA2015(canon.URDNA2015):  # type: ignore[misc]
+    """pyld's RDFC-1.0 with a budget on its only super-linear step."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self._deadline = deadline
+        self._calls = 0
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+        self._calls += 1
+        if self._calls > MAX_N_DEGREE_CALLS or time.monotonic() > self._deadline:
+            raise TooComplex(
+                "the document's blank nodes are too entangled to canonicalise "
+                f"(more than {MAX_N_DEGREE_CALLS} hashing steps or {MAX_SECONDS:g} s)"
+            )
+        return super().hash_n_degree_quads(id_, issuer)
 
 
 @cache
@@ -71,36 +104,35 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
 
 
 def canonicalize(document: dict[str, Any]) -> str:
-    """Canonical N-Quads of `document`; raises `UnsafeDocument` on any dropped term."""
+    """Canonical N-Quads of `document`; raises `UnsafeDocument` on any dropped term and
+    `TooComplex` when it is beyond the work limit."""
     dropped: list[str | None] = []
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
     try:
-        nquads = processor.normalize(
+        dataset = processor.to_rdf(
             document,
             {
-                "algorithm": "URDNA2015",
-                "format": "application/n-quads",
                 "documentLoader": document_loader,
                 "rdfDirection": "i18n-datatype",
                 "safe": True,
+                "base": "",
             },
         )
     except jsonld.JsonLdError as exc:
         raise UnsafeDocument(f"cannot canonicalise: {exc}") from exc
     if dropped:
         raise UnsafeDocument(f"terms not defined by the contexts: {sorted(map(str, dropped))}")
-    if "<" in nquads and _relative_iri(nquads):
+    terms = [term for name, quads in dataset.items() for quad in quads for term in quad.values()]
+    # Only real IRIs count: a `<` inside a literal (a name, a title) is data.
+    if any(t["type"] == "IRI" and ":" not in t["value"] for t in terms) or any(
+        name != "@default" and ":" not in name for name in dataset
+    ):
         raise UnsafeDocument("relative IRI in the document")
-    return str(nquads)
-
-
-def _relative_iri(nquads: str) -> bool:
-    for line in nquads.splitlines():
-        for part in line.split("<")[1:]:
-            iri = part.split(">", 1)[0]
-            if ":" not in iri:
-                return True
-    return False
+    blank = {t["value"] for t in terms if t["type"] == "blank node"}
+    if len(blank) > MAX_BLANK_NODES:
+        raise TooComplex(f"{len(blank)} blank nodes; at most {MAX_BLANK_NODES} are accepted")
+    algorithm = _BoundedURDNA2015(time.monotonic() + MAX_SECONDS)
+    return str(algorithm.main(dataset, {"format": "application/n-quads"}))
 
 
 def sha256(text: str) -> bytes:
