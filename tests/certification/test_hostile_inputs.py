@@ -21,7 +21,7 @@ from tests.harness import eventually, publish_event, read_stream
 
 pytestmark = pytest.mark.integration
 
-GIVEN = "Zoë \"Z\" <O'Brien> & <b>"
+GIVEN = 'Zoë "Z" <O\'Brien> & <b>'
 FAMILY = "Al\\Jubouri \u202eevil\u202c \u2066x\u2069 </script>"
 TITLE = 'Re<integration> & "return" <a:b> \u202b\u200f'
 
