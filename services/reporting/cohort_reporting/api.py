@@ -11,10 +11,9 @@ from fastapi.responses import HTMLResponse
 
 from . import dashboard, exports
 from .domain import InvalidScope, Scope
+from .periods import FIRST, LAST, InvalidPeriod, kind_of
 from .reports import build_report
 
-FIRST = date(2000, 1, 1)
-LAST = date(2099, 12, 31)
 MEDIA = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -36,6 +35,10 @@ def make_api(runtime: Runtime) -> APIRouter:
         start, end = start or FIRST, end or LAST
         if start > end:
             raise HTTPException(422, f"'from' ({start}) is after 'to' ({end})")
+        try:
+            kind_of(start, end)
+        except InvalidPeriod as exc:
+            raise HTTPException(422, str(exc)) from None
         assert runtime.pool is not None
         async with runtime.pool.acquire() as con:
             return await build_report(con, parsed, start, end)
