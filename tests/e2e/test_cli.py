@@ -48,6 +48,8 @@ def test_demo_runs_the_network_publishes_the_samples_and_leaves_nothing_running(
         str(free_port()),
         "--http-port-base",
         str(free_port()),
+        "--smtp-port",
+        str(free_port()),
     ]
     result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
     out = result.stdout + result.stderr
