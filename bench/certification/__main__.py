@@ -78,6 +78,7 @@ async def run_certification(
         log_level="warning",
         relay_poll_seconds=0.5,
         signing_keys={"icmpd": KEY_SEED},
+        secret="bench-certification-secret",
     )
     runtime = Runtime(build(), settings)
     await runtime.start()

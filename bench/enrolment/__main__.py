@@ -45,6 +45,7 @@ async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int
         http_port=0,
         log_level="warning",
         relay_poll_seconds=0.5,
+        link_secret="bench-enrolment-link-secret",
     )
     runtime = Runtime(definition, settings)
     await runtime.start()

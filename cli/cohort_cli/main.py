@@ -177,6 +177,14 @@ def cmd_realm(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_secrets(args: argparse.Namespace) -> int:
+    from .secretfiles import ensure
+
+    names = ensure(Path(args.out))
+    print(f"secrets in {args.out}: {', '.join(sorted(names))} (kept; delete one to renew it)")
+    return 0
+
+
 def cmd_contracts_export(args: argparse.Namespace) -> int:
     from cohort_contracts.export import export
 
@@ -299,6 +307,10 @@ def parser() -> argparse.ArgumentParser:
     creds.add_argument("org", help="e.g. ministry:NER, agency:iom, donor:eu, ops")
     creds.add_argument("--data-dir", default=".cohort")
     creds.set_defaults(func=cmd_creds)
+
+    sec = sub.add_parser("secrets", help="generate the services' secrets for compose, once")
+    sec.add_argument("--out", default="deploy/secrets", help="folder compose mounts secrets from")
+    sec.set_defaults(func=cmd_secrets)
 
     contracts = sub.add_parser("contracts", help="contract tools")
     csub = contracts.add_subparsers(dest="contracts_command", required=True)

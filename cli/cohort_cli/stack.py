@@ -30,6 +30,8 @@ from .devissuer import DevIssuer
 from .embedded import EmbeddedNats, EmbeddedPostgres, StartError, port_in_use
 from .mailsink import MailSink
 from .provisioning import provision_databases, provision_streams
+from .secretfiles import ensure as ensure_secrets
+from .secretfiles import environment as secret_environment
 from .services import GATEWAYS, PROCESSES, SERVICES, database_name
 
 DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "deploy" / "access.yaml"
@@ -87,6 +89,7 @@ class Stack:
     passwords: dict[str, str] = field(default_factory=dict)  # NATS user -> password
     children: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     _pumps: list[asyncio.Task[None]] = field(default_factory=list)
+    _secrets: dict[str, str] = field(default_factory=dict)
 
     @property
     def nats_url(self) -> str:
@@ -162,6 +165,8 @@ class Stack:
 
     async def _spawn(self, service: str) -> None:
         assert self.issuer is not None
+        if not self._secrets:  # made once per data directory, kept there (mode 0600)
+            self._secrets = ensure_secrets(self.options.data_dir / "secrets")
         env = {
             **os.environ,
             "COHORT_NATS_URL": self.user_url(service),
@@ -179,6 +184,7 @@ class Stack:
             "COHORT_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.http_port(service)}",
             "COHORT_SMTP_HOST": "127.0.0.1",
             "COHORT_SMTP_PORT": str(self.options.smtp_port),
+            **secret_environment(service, self._secrets),
         }
         proc = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -48,11 +48,11 @@ class CertificateIssued(BaseModel):
     )
     credential_url: Url = Field(
         description="The signed credential.",
-        examples=["https://cohort.example.org/credentials/icmpd:cert-2022-000007"],
+        examples=["https://cohort.example.org/credentials/3q2-7wRkQyq8mZt0YdNw5A"],
     )
     pdf_url: Url = Field(
         description="The PDF certificate.",
-        examples=["https://cohort.example.org/credentials/icmpd:cert-2022-000007.pdf"],
+        examples=["https://cohort.example.org/credentials/3q2-7wRkQyq8mZt0YdNw5A.pdf"],
     )
 
 

@@ -3,7 +3,7 @@
 from . import ownership
 from .errors import Invalid, NotYetApplicable
 from .service import Runtime, ServiceDefinition, run, serve
-from .settings import ServiceSettings
+from .settings import ServiceSettings, SettingsError, load_settings
 from .units import Router, Unit
 
 __all__ = [
@@ -13,7 +13,9 @@ __all__ = [
     "Runtime",
     "ServiceDefinition",
     "ServiceSettings",
+    "SettingsError",
     "Unit",
+    "load_settings",
     "ownership",
     "run",
     "serve",

@@ -32,7 +32,7 @@ from .errors import is_transient
 from .http import make_http_app
 from .logs import configure_logging
 from .relay import OutboxRelay
-from .settings import ServiceSettings
+from .settings import ServiceSettings, load_settings
 from .topology import verify
 from .tracing import configure_tracing
 from .units import Router
@@ -306,7 +306,7 @@ async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> Non
 
 def run(definition: ServiceDefinition) -> None:
     """Console-script entry point of a service process."""
-    settings = definition.settings_cls()
+    settings = load_settings(definition.settings_cls)
     configure_logging(definition.name, settings.log_format, settings.log_level)
     configure_tracing(definition.name)
     asyncio.run(serve(definition, settings))

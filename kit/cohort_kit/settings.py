@@ -1,16 +1,80 @@
-"""Configuration from the environment (pydantic-settings); every variable is `COHORT_*`."""
+"""Configuration from the environment (pydantic-settings); every variable is `COHORT_*`.
+
+Secrets have no default: a service refuses to start without them. Each variable may also be
+given as a file, `COHORT_<NAME>_FILE=/run/secrets/...` (compose and Kubernetes secrets); the
+variable itself wins when both are set.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TypeVar
+
 from cohort_contracts import limits
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+S = TypeVar("S", bound="ServiceSettings")
+
+
+class _FileVariables(EnvSettingsSource):
+    """`COHORT_X_FILE=<path>` read as `COHORT_X` = the file's content (trailing newline cut)."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        values: dict[str, str | None] = {}
+        for name, path in os.environ.items():
+            if name.startswith("COHORT_") and name.endswith("_FILE") and path:
+                try:
+                    text = Path(path).read_text(encoding="utf-8")
+                except OSError as exc:
+                    raise SettingsError(f"{name}: cannot read {path}: {exc.strerror}") from exc
+                values[name[: -len("_FILE")].lower()] = text.rstrip("\r\n")
+        return values
+
+
+class SettingsError(SystemExit):
+    """A configuration a service must not start with; the message names the variable."""
+
+
+def load_settings(cls: type[S]) -> S:
+    """The settings from the environment, or `SettingsError` naming what is missing."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            variable = f"COHORT_{field.upper()}" if field else "configuration"
+            if error["type"] == "missing":
+                problems.append(f"{variable} is not set (nor {variable}_FILE): it has no default")
+            else:
+                problems.append(f"{variable}: {error['msg']}")
+        raise SettingsError("cannot start: " + "; ".join(problems)) from exc
 
 
 class ServiceSettings(BaseSettings):
     """What every service reads from its environment. Services subclass it for their own."""
 
     model_config = SettingsConfigDict(env_prefix="COHORT_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = _FileVariables(settings_cls)
+        return init_settings, env_settings, files, dotenv_settings, file_secret_settings
 
     nats_url: str = Field(
         "nats://127.0.0.1:14222", description="NATS server URL(s), comma-separated."

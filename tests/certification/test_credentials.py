@@ -82,6 +82,7 @@ def our_credential(**over) -> tuple[dict, VerificationMethod]:
         urls=URLS,
         secret="s",
         certificate_id="icmpd:cert-2022-000007",
+        url_id="Zq3v0w5X2bYH1kQmJ8cT_A",
         agency="icmpd",
         agency_name="ICMPD",
         kind="completion",

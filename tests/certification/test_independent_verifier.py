@@ -108,12 +108,12 @@ def controller_document(signing: SigningKey) -> dict[str, Any]:
     }
 
 
-def facts(given: str, family: str) -> dict[str, Any]:
+def facts(given: str, family: str, title: str = "إعادة الإدماج لصانعي سياسات الهجرة") -> dict:
     return {
         "course": {
             "course_id": "icmpd:reint-pm",
             "programme": "Reintegration",
-            "title": {"en": "Reintegration", "ar": "إعادة الإدماج لصانعي سياسات الهجرة"},
+            "title": {"en": "Reintegration", "ar": title},
             "hours": 30.0,
             "completion_rule": {
                 "min_attendance_ratio": 0.8,
@@ -131,17 +131,20 @@ def facts(given: str, family: str) -> dict[str, Any]:
     }
 
 
-def unsigned(given: str = "Media", family: str = "Al-Jubouri", index: int = 7) -> dict:
+def unsigned(
+    given: str = "Media", family: str = "Al-Jubouri", index: int = 7, **title: str
+) -> dict:
     return credential_document(
         urls=URLS,
         secret="s",
         certificate_id=f"icmpd:cert-2022-{index:06d}",
+        url_id=f"url-id-{index}",
         agency=AGENCY,
         agency_name="ICMPD",
         kind="completion",
         issued_at=datetime(2022, 11, 28, 13, 0, tzinfo=UTC),
         status_index=index,
-        facts=facts(given, family),
+        facts=facts(given, family, **title),
     )
 
 
@@ -165,6 +168,12 @@ CREDENTIALS = {
     "arabic name, @direction rtl": lambda: with_directions(unsigned("مصطفى", "محمود")),
     "control characters": lambda: unsigned("Media" + CONTROLS, "Al\u0001-Jubouri\u0007\u000b"),
     "arabic, rtl and controls": lambda: with_directions(unsigned("مصطفى\u200f", "محمود\u0007")),
+    # Names are data: markup, quotes, backslashes, bidi controls (a `<` was once read as an IRI).
+    "markup, quotes and bidi controls": lambda: unsigned(
+        'Zoë "Z" <O\'Brien> & <b>',
+        "Al\\Jubouri \u202eevil\u202c \u2066x\u2069 </script>",
+        title='Re<integration> & "return" <a:b> \u202b\u200f',
+    ),
 }
 
 TAMPERINGS = [

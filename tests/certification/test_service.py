@@ -33,6 +33,7 @@ def settings(nats_url: str, database_url: str, **extra: Any) -> CertificationSet
         "retry_max_delay_seconds": 0.3,
         "retry_window_seconds": 30.0,
         "signing_keys": {"icmpd": KEY_SEED},
+        "secret": "test-certification-secret",
     }
     values.update(extra)
     return CertificationSettings(**values)
@@ -100,7 +101,7 @@ async def test_a_completion_is_certified_once_whatever_the_redeliveries(js, serv
     assert await stream_events(js, "certification.trainer") == []
 
     async with client(service) as http:
-        credential = (await http.get(f"/credentials/{rows[0]['certificate_id']}")).json()
+        credential = (await http.get(f"/credentials/{rows[0]['url_id']}")).json()
         assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
         checked = (await http.post("/verify", json=credential)).json()
         assert checked["status"] == "valid", checked
@@ -168,7 +169,7 @@ async def test_revocation_by_the_owner_only_and_it_verifies_as_revoked(js, servi
             f"/verify/{row['verification_code']}", headers={"accept": "text/html"}
         )
         assert 'data-status="revoked"' in html.text and html.status_code == 200
-        credential = (await http.get(f"/credentials/{cid}")).json()
+        credential = (await http.get(f"/credentials/{row['url_id']}")).json()
         assert (await http.post("/verify", json=credential)).json()["status"] == "revoked"
         listing = (await http.get("/status-lists/icmpd")).json()
         index = int(credential["credentialStatus"]["statusListIndex"])
@@ -237,7 +238,7 @@ async def test_the_pdf_carries_name_number_and_a_qr_to_the_verification_page(
     await events.publish_completion(js, events.completed("icmpd:e-ar", "icmpd:p-ar"))
     (row,) = await eventually(lambda: count_at_least(database_url, 1))
     async with client(service) as http:
-        response = await http.get(f"/credentials/{row['certificate_id']}.pdf")
+        response = await http.get(f"/credentials/{row['url_id']}.pdf")
     assert response.headers["content-type"] == "application/pdf"
     reader = pypdf.PdfReader(io.BytesIO(response.content))
     page = reader.pages[0]

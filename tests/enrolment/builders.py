@@ -159,6 +159,7 @@ def settings(nats_url: str, database_url: str, **extra: Any) -> EnrolmentSetting
         "retry_max_delay_seconds": 0.5,
         "retry_window_seconds": 3.0,
         "log_level": "warning",
+        "link_secret": "test-enrolment-link-secret",
     }
     values.update(extra)
     return EnrolmentSettings(**values)

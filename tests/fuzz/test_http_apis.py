@@ -120,3 +120,82 @@ def test_no_api_operation_answers_with_a_server_error(network, index):
 
 def token(data_dir: Path, org: str) -> str:
     return request_token(data_dir / "issuer", org)
+
+
+def deep_bodies() -> list[bytes]:
+    return [
+        b"[" * 50_000 + b"]" * 50_000,
+        b'{"a":' * 20_000 + b"1" + b"}" * 20_000,
+        b'{"proof": {"verificationMethod": ' + b"[" * 5_000 + b"]" * 5_000 + b"}}",
+    ]
+
+
+@pytest.mark.parametrize("index", range(4), ids=SERVICES)
+def test_deep_json_to_every_operation_with_a_body_is_refused_not_a_server_error(network, index):
+    base = f"http://127.0.0.1:{network + index}"
+    paths = httpx.get(f"{base}/openapi.json", timeout=10).json()["paths"]
+    tried = []
+    for path, operations in paths.items():
+        for method in operations:
+            if method not in ("post", "put", "patch"):
+                continue
+            url = base + path.replace("{", "").replace("}", "")  # any value for path params
+            for body in deep_bodies():
+                answer = httpx.request(
+                    method,
+                    url,
+                    content=body,
+                    headers={"content-type": "application/json"},
+                    timeout=60,
+                )
+                tried.append(url)
+                assert answer.status_code < 500, (method, path, answer.text[:200])
+    if index == SERVICES.index("certification"):
+        assert any(u.endswith("/verify") for u in tried)
+
+
+def blank_node_clique(issuer: str, key_id: str, nodes: int) -> dict:
+    ids = [f"_:n{i}" for i in range(nodes)]
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "evidence": [
+            {
+                "id": me,
+                "type": ["VerifiableCredential"],
+                "credentialSchema": [{"id": o} for o in ids if o != me],
+            }
+            for me in ids
+        ],
+        "proof": {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-rdfc-2022",
+            "proofPurpose": "assertionMethod",
+            "verificationMethod": key_id,
+            "proofValue": "z1111",
+        },
+    }
+
+
+@pytest.mark.parametrize("nodes", [6, 8, 10, 14])
+def test_a_blank_node_clique_is_refused_while_certification_keeps_answering(network, nodes):
+    import concurrent.futures
+
+    base = f"http://127.0.0.1:{network + SERVICES.index('certification')}"
+    httpx.get(f"{base}/status-lists/iom", timeout=30)  # publishes iom's configured key
+    issuer = httpx.get(f"{base}/issuers/iom", timeout=30).json()
+    hostile = blank_node_clique(issuer["id"], issuer["activeKey"], nodes)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        attacks = [
+            pool.submit(httpx.post, f"{base}/verify", json=hostile, timeout=60) for _ in range(3)
+        ]
+        health = httpx.get(f"{base}/healthz", timeout=30)
+        assert health.status_code == 200
+        for attack in attacks:
+            answer = attack.result()
+            assert answer.status_code == 422, answer.text[:200]
+            assert "too complex" in answer.json()["detail"]

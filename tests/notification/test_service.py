@@ -360,7 +360,7 @@ async def test_webhook_copies_are_signed_and_the_certificate_pdf_is_attached(
             database_url,
             smtp.port,
             webhook_urls={"iom": receiver.url + "/hook"},
-            webhook_secret="s3cret",
+            webhook_secret="test-webhook-s3cret",
         )
     )
     await svc.start()
@@ -395,7 +395,9 @@ async def test_webhook_copies_are_signed_and_the_certificate_pdf_is_attached(
         req = receiver.requests[0]
         headers = {k.lower(): v for k, v in req["headers"].items()}
         ts = headers["x-cohort-timestamp"]
-        mac = hmac.new(b"s3cret", ts.encode() + b"." + req["body"], hashlib.sha256).hexdigest()
+        mac = hmac.new(
+            b"test-webhook-s3cret", ts.encode() + b"." + req["body"], hashlib.sha256
+        ).hexdigest()
         assert headers["x-cohort-signature"] == "sha256=" + mac
         assert json.loads(req["body"])["template"] == "certificate_issued"
     finally:

@@ -164,3 +164,23 @@ def test_ids_are_deterministic_and_schedule_subjects_are_valid_subjects() -> Non
     subject = domain.schedule_subject("iom:s.1 x", "iom:p-1", "d7")
     assert subject.startswith("notification.schedule.reminder.") and " " not in subject
     assert len(subject.split(".")) == 5
+
+
+BIDI = ("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069")
+
+
+@pytest.mark.parametrize("lang", domain.LANGUAGES)
+@pytest.mark.parametrize("name", domain.TEMPLATES)
+def test_bidi_controls_in_names_titles_and_venues_never_reach_a_message(name, lang) -> None:
+    """A U+202E in a name once reversed the text after it in the e-mail."""
+    hostile = {
+        **CONTEXT,
+        "name": "Mal\u202elory \u2066O'Brien\u2069 <b>",
+        "s": {**SESSION, "title": "EMM \u202bdelbmarcs\u202c", "venue": "Hall \u202dA"},
+    }
+    out = render(name, lang, hostile)
+    for part in (out.subject, out.text, out.html):
+        assert not any(c in part for c in BIDI), (name, lang)
+    if "{{ name }}" in (TEMPLATES_DIR / lang / f"{name}.j2").read_text():
+        assert "Mallory O'Brien <b>" in out.text
+        assert "Mallory O&#39;Brien &lt;b&gt;" in out.html

@@ -99,7 +99,26 @@ def test_every_cohort_variable_in_compose_is_a_setting_of_that_service() -> None
             env = doc["services"][service].get("environment", {})
             for key in env:
                 if key.startswith("COHORT_"):
-                    assert key.removeprefix("COHORT_").lower() in fields, (name, service, key)
+                    # COHORT_X_FILE gives setting x from a file (compose secrets)
+                    field = key.removeprefix("COHORT_").removesuffix("_FILE").lower()
+                    assert field in fields, (name, service, key)
+
+
+def test_every_secret_comes_from_a_compose_secret_and_none_has_a_default() -> None:
+    doc = compose("compose.yaml")
+    wanted = {
+        "enrolment": ["COHORT_LINK_SECRET"],
+        "certification": ["COHORT_SECRET", "COHORT_SIGNING_KEYS"],
+        "notification": ["COHORT_WEBHOOK_SECRET"],
+    }
+    for service, variables in wanted.items():
+        spec = doc["services"][service]
+        for variable in variables:
+            assert variable not in spec["environment"], (service, variable)
+            path = spec["environment"][f"{variable}_FILE"]
+            secret = path.removeprefix("/run/secrets/")
+            assert secret in spec["secrets"], (service, secret)
+            assert doc["secrets"][secret]["file"].startswith("./deploy/secrets/")
 
 
 def test_the_ingress_runs_on_its_own_nats_user_without_a_database() -> None:

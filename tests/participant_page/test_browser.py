@@ -87,7 +87,7 @@ async def test_the_page_in_chromium_in_french_and_arabic_on_a_phone(js, served: 
             ]
             s2 = page.locator('article[data-session="iom:s-2"]')
             assert (
-                await s2.locator("h3 span[lang=en]").inner_text() == "Reintegration case management"
+                await s2.locator("h3 bdi[lang=en]").inner_text() == "Reintegration case management"
             )
             assert await s2.locator("ul.materials a").get_attribute("href") == GUIDE_AR
             # Certificates: a table with headers; the valid one's PDF and verification page.

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import pytest
 from cohort_enrolment.links import Signer
 
-from tests.harness import eventually
+from tests.harness import eventually, publish_event
 from tests.participant_page.conftest import Served
 from tests.participant_page.scenario import (
     AMINA,
@@ -72,7 +72,7 @@ async def test_the_page_shows_the_participants_sessions_materials_and_certificat
         assert f'data-status="{status}"' in html
     assert "Sur liste d&#39;attente, position 2" in html
     assert EMM_FR in html
-    assert f'<span lang="en">{REINT_EN}</span>' in html  # no French title: marked English
+    assert f'<bdi lang="en">{REINT_EN}</bdi>' in html  # no French title: marked English
     for url in (HANDBOOK_FR, HANDBOOK_EN, GUIDE_AR):
         assert f'href="{url}"' in html
     assert "Retaj Hotel, Moroni" in html and "Indian/Comoro (UTC+03:00)" in html
@@ -200,3 +200,35 @@ async def test_a_new_link_is_emailed_on_request_and_the_answer_never_tells(js, s
     empty = await served.http.post("/me/link", data={"email": ""})
     assert empty.status_code == 400 and 'aria-invalid="true"' in empty.text
     assert json.dumps(event)  # the event is plain JSON for the notification service
+
+
+async def test_bidi_controls_in_a_name_title_or_venue_cannot_reorder_the_page(js, served: Served):
+    from tests.enrolment import builders as b
+    from tests.participant_page.scenario import course, person, session
+
+    rlo, pdf, lri, pdi = "\u202e", "\u202c", "\u2066", "\u2069"
+    for event in (
+        course("iom:c-bidi", {"en": f"Course {rlo}delbmarcs{pdf} <b>"}, []),
+        session(
+            "iom:s-bidi",
+            "iom:c-bidi",
+            start="2030-06-05",
+            end="2030-06-09",
+            venue=f"Hall {lri}A{pdi}",
+            city="Moroni",
+            languages=["en"],
+        ),
+        person("iom:p-bidi", f"Mal{rlo}lory", f"O'Brien <{pdf}>", "en"),
+        b.request("iom:e-bidi", "iom:p-bidi", "iom:s-bidi"),
+    ):
+        await publish_event(js, event)
+
+    async def page() -> str | None:
+        res = await served.http.get(served.link("iom:p-bidi"))
+        return res.text if res.status_code == 200 and "iom:s-bidi" in res.text else None
+
+    html = await eventually(page)
+    assert not any(c in html for c in (rlo, pdf, lri, pdi))
+    assert '<p class="who"><bdi>Mallory O&#39;Brien &lt;&gt;</bdi></p>' in html
+    assert "<bdi>Course delbmarcs &lt;b&gt;</bdi>" in html
+    assert '<dd class="venue"><bdi>Hall A, Moroni</bdi></dd>' in html

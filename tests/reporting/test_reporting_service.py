@@ -172,7 +172,10 @@ async def test_the_moroni_scenario_gives_its_known_figures_with_the_right_cells_
         assert ner["figures"]["participants"]["trained"] == 6
         assert ner["figures"]["sessions"]["by_country"] == {"NER": 1}
         empty = (
-            await http.get("/reports", params={"scope": "country:COM", "from": "2024-01-01"})
+            await http.get(
+                "/reports",
+                params={"scope": "country:COM", "from": "2024-01-01", "to": "2024-12-31"},
+            )
         ).json()
         assert empty["figures"]["participants"]["trained"] == 0
 

@@ -8,27 +8,28 @@ The trainers registry and the facilitator check name people: only their agency r
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from cohort_kit import Runtime
 from cohort_kit.auth import Principal, public, require
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from . import store
-from .checking import check_credential
+from .checking import check_credential, verified
 from .credentials import status_list
 from .credentials.canon import CREDENTIAL_CONTEXT
 from .credentials.document import Urls, issuer_profile, status_list_document
 from .credentials.signing import sign
-from .credentials.verifying import verify
 from .domain import normalise_code, xml_datetime
 from .keyring import signing_key, verification_methods
 from .settings import CertificationSettings
 from .verifypage import VerifyPages
 
 LD_JSON = "application/ld+json"
+MAX_UPLOAD_BYTES = 64 * 1024  # an issued credential is ~3 kB
 
 
 def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
@@ -43,9 +44,9 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
     pages = VerifyPages(pool, settings, urls)
     router.include_router(pages.router())
 
-    async def load(certificate_id: str) -> Any:
+    async def load(url_id: str) -> Any:
         async with pool().acquire() as con:
-            row = await store.certificate(con, certificate_id)
+            row = await store.certificate_by_url_id(con, url_id)
         if row is None:
             raise HTTPException(404, "unknown certificate")
         if row["erased_at"] is not None:
@@ -54,12 +55,12 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         return row
 
     @router.get(
-        "/credentials/{certificate_id}.pdf",
+        "/credentials/{url_id}.pdf",
         summary="The printable certificate",
         dependencies=[public("credentials are shared by their unguessable URL")],
     )
-    async def credential_pdf(certificate_id: str) -> Response:
-        row = await load(certificate_id)
+    async def credential_pdf(url_id: str) -> Response:
+        row = await load(url_id)
         # Imported on first use: fpdf and its fonts cost ~50 MB that an idle service,
         # or one that only verifies, does not need.
         from .pdf import render
@@ -74,12 +75,12 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         return Response(body, media_type="application/pdf")
 
     @router.get(
-        "/credentials/{certificate_id}",
+        "/credentials/{url_id}",
         summary="The signed OB 3.0 credential",
         dependencies=[public("credentials are shared by their unguessable URL")],
     )
-    async def credential(certificate_id: str) -> Response:
-        row = await load(certificate_id)
+    async def credential(url_id: str) -> Response:
+        row = await load(url_id)
         return JSONResponse(row["credential"], media_type=LD_JSON)
 
     async def status_of(row: Any) -> dict[str, Any]:
@@ -88,9 +89,9 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         erased = row["erased_at"] is not None
         # An erased holder's credential is gone; it verified when issued and the register
         # keeps its hash. Erasure is not revocation, so the state is the register's.
-        check = verify(row["credential"], methods.get) if not erased else None
-        verified = erased or (check is not None and check.verified)
-        state = "revoked" if row["revoked_at"] else ("valid" if verified else "invalid")
+        check = await verified(row["credential"], methods.get) if not erased else None
+        ok = erased or (check is not None and check.verified)
+        state = "revoked" if row["revoked_at"] else ("valid" if ok else "invalid")
         facts = row["facts"]
         person = facts["participant"]
         return {
@@ -106,7 +107,7 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             "course": row["credential"]["name"],
             "issuer": row["credential"]["issuer"]["name"],
             "errors": check.errors if check else [],
-            "credential_url": urls.credential(row["certificate_id"]),
+            "credential_url": urls.credential(row["url_id"]),
         }
 
     @router.get(
@@ -130,8 +131,20 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         "/verify",
         summary="Verify an uploaded credential: signature, issuer, status",
         dependencies=[public("verifies what the caller already holds")],
+        responses={
+            413: {"description": f"Larger than {MAX_UPLOAD_BYTES} bytes."},
+            422: {"description": "Not a JSON object, or too complex to canonicalise."},
+        },
+        # The body is read by hand (size first, then parsed), so it is declared here.
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
     )
-    async def verify_upload(credential: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    async def verify_upload(request: Request) -> dict[str, Any]:
+        credential = await _bounded_json(request)
         async with pool().acquire() as con:
             return (await check_credential(con, urls, credential)).answer
 
@@ -207,3 +220,22 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         return [dict(r) for r in rows]
 
     return router
+
+
+async def _bounded_json(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, refused (413) before it grows past the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"a credential is at most {MAX_UPLOAD_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise HTTPException(413, f"a credential is at most {MAX_UPLOAD_BYTES} bytes")
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise HTTPException(422, "the body is not JSON (or nests too deeply)") from exc
+    if not isinstance(document, dict):
+        raise HTTPException(422, "the body must be a JSON object (a credential)")
+    return document

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from datetime import UTC, datetime
@@ -28,6 +29,14 @@ def certificate_number(agency: str, year: int, seq: int) -> str:
 
 def certificate_id(agency: str, year: int, seq: int) -> str:
     return f"{agency}:cert-{year}-{seq:06d}"
+
+
+def credential_url_id(secret: str, certificate_id: str) -> str:
+    """The id in a credential's URLs: 128 bits, URL-safe. The certificate id is sequential
+    (and its credential names the holder), so it is never in a URL; derived with the
+    secret, so it cannot be guessed and a replay gives the same URL."""
+    digest = hmac.new(secret.encode(), f"url:{certificate_id}".encode(), "sha256").digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
 def verification_code(secret: str, certificate_id: str, attempt: int = 0) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC
 from typing import Any
 
@@ -15,6 +16,7 @@ from .credentials.signing import sign
 from .domain import (
     certificate_id,
     certificate_number,
+    credential_url_id,
     kind_for,
     verification_code,
     xml_datetime,
@@ -27,7 +29,8 @@ class Certifier:
     """The handlers with what they need from configuration (set when the runtime is built)."""
 
     def __init__(self, settings: CertificationSettings | None = None) -> None:
-        self.settings = settings or CertificationSettings()
+        # Set when the runtime is built: the settings hold secrets, so none exist at import.
+        self._settings = settings
         self.intake = Router()
         self.completions = Router()
         self.intake.on("course.published.v1")(self.on_course)
@@ -36,6 +39,16 @@ class Certifier:
         self.intake.on("participant.registered.v1")(self.on_participant)
         self.intake.on("certificate.revocation_requested.v1")(self.on_revocation)
         self.completions.on("enrolment.completed.v1")(self.on_completed)
+
+    @property
+    def settings(self) -> CertificationSettings:
+        if self._settings is None:
+            raise RuntimeError("the certifier's settings are set when the runtime is built")
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: CertificationSettings) -> None:
+        self._settings = value
 
     @property
     def urls(self) -> Urls:
@@ -145,6 +158,7 @@ class Certifier:
         year = issued_at.astimezone(UTC).year
         seq = await store.next_number(con, agency, year)
         cid = certificate_id(agency, year, seq)
+        url_id = credential_url_id(self.settings.secret, cid)
         attempt = 0
         code = verification_code(self.settings.secret, cid)
         while await store.code_taken(con, code):
@@ -155,6 +169,7 @@ class Certifier:
             urls=self.urls,
             secret=self.settings.secret,
             certificate_id=cid,
+            url_id=url_id,
             agency=agency,
             agency_name=self.settings.agency_names.get(agency, agency.upper()),
             kind=kind,
@@ -163,7 +178,8 @@ class Certifier:
             facts=facts,
         )
         key = await signing_key(con, self.settings, self.urls, agency)
-        credential = sign(document, key, xml_datetime(issued_at))
+        # Canonicalisation is CPU-bound: off the event loop, so HTTP keeps answering.
+        credential = await asyncio.to_thread(sign, document, key, xml_datetime(issued_at))
         if supersedes is not None:
             reason = f"superseded by {cid} (name corrected)"
             await store.revoke(con, supersedes["certificate_id"], reason, issued_at, cid)
@@ -176,6 +192,7 @@ class Certifier:
         row = {
             **{k: ids[k] for k in ("enrolment_id", "participant_id", "course_id", "session_id")},
             "certificate_id": cid,
+            "url_id": url_id,
             "number": certificate_number(agency, year, seq),
             "verification_code": code,
             "agency": agency,
@@ -199,8 +216,8 @@ class Certifier:
                 kind=kind,  # type: ignore[arg-type]
                 qualification=course.get("qualification"),
                 issued_at=issued_at,
-                credential_url=self.urls.credential(cid),
-                pdf_url=self.urls.pdf(cid),
+                credential_url=self.urls.credential(url_id),
+                pdf_url=self.urls.pdf(url_id),
             ),
             subject_id=cid,
             agency=agency,

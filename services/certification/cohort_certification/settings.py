@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from cohort_kit import ServiceSettings
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class Branding(BaseModel):
@@ -30,13 +32,14 @@ class CertificationSettings(ServiceSettings):
         '{"iom": "<64 hex>"}. A new seed rotates the key; old public keys stay published.',
     )
     dev_keys: bool = Field(
-        True,
+        False,
         description="Generate and keep in the service database a key for an agency without "
-        "a configured one (demo and tests only; production sets signing_keys).",
+        "a configured one (tests only; production and `cohort up` set signing_keys).",
     )
     secret: str = Field(
-        "dev-secret-change-me",
-        description="Secret for verification codes and recipient-hash salts.",
+        min_length=16,
+        description="Secret for verification codes, credential URL ids and recipient-hash "
+        "salts; required, no default (`cohort up` generates one per data directory).",
     )
     agency_names: dict[str, str] = Field(
         default_factory=lambda: {
@@ -52,3 +55,12 @@ class CertificationSettings(ServiceSettings):
         '"signatory_title": {"en": "Chief of Mission"}}}. Without it the certificate carries '
         "the issuer's seal and name.",
     )
+
+    @model_validator(mode="after")
+    def _keys_given(self) -> Self:
+        if not self.signing_keys and not self.dev_keys:
+            raise ValueError(
+                "COHORT_SIGNING_KEYS is not set (nor COHORT_SIGNING_KEYS_FILE): "
+                "no agency could sign a certificate"
+            )
+        return self

@@ -78,8 +78,8 @@ async def insert_certificate(con: Con, row: dict[str, Any]) -> None:
     await con.execute(
         """INSERT INTO certificates (certificate_id, number, verification_code, agency,
                enrolment_id, kind, participant_id, course_id, session_id, issued_at,
-               status_index, facts, credential)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+               status_index, facts, credential, url_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
         row["certificate_id"],
         row["number"],
         row["verification_code"],
@@ -93,6 +93,7 @@ async def insert_certificate(con: Con, row: dict[str, Any]) -> None:
         row["status_index"],
         row["facts"],
         row["credential"],
+        row["url_id"],
     )
 
 
@@ -100,6 +101,10 @@ async def certificate(con: Con, certificate_id: str) -> asyncpg.Record | None:
     return await con.fetchrow(
         "SELECT * FROM certificates WHERE certificate_id = $1", certificate_id
     )
+
+
+async def certificate_by_url_id(con: Con, url_id: str) -> asyncpg.Record | None:
+    return await con.fetchrow("SELECT * FROM certificates WHERE url_id = $1", url_id)
 
 
 async def certificate_by_code(con: Con, code: str) -> asyncpg.Record | None:

@@ -23,9 +23,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import UploadFile
 
 from . import store
-from .checking import check_credential
+from .checking import check_credential, verified
 from .credentials.document import Urls
-from .credentials.verifying import verify
 from .keyring import verification_methods
 from .localise import day
 from .settings import CertificationSettings
@@ -91,7 +90,7 @@ class VerifyPages:
     async def _view(self, con: asyncpg.Connection, row: Any, lang: str) -> VerifyView:
         methods = await verification_methods(con, self.urls, row["agency"])
         credential = row["credential"]
-        check = verify(credential, methods.get)
+        check = await verified(credential, methods.get)
         key = await store.key(con, check.verification_method or "")
         newer = None
         if row["superseded_by"]:
@@ -105,8 +104,8 @@ class VerifyPages:
             issuer_name=self._issuer_name(row),
             key=key,
             superseded_url=newer,
-            json_url=self.urls.credential(row["certificate_id"]),
-            pdf_url=self.urls.pdf(row["certificate_id"]),
+            json_url=self.urls.credential(row["url_id"]),
+            pdf_url=self.urls.pdf(row["url_id"]),
         )
 
     async def code_page(self, request: Request, row: Any) -> HTMLResponse:

@@ -44,11 +44,19 @@ class LinkIssuer:
     """Settings are those of the runtime in force (`configure`); tests may swap the clock."""
 
     def __init__(self, settings: EnrolmentSettings | None = None, clock: Clock = utcnow) -> None:
-        self.settings = settings or EnrolmentSettings()
+        # None until a runtime configures it: the settings hold the link secret, which has
+        # no default, so none can be read at import.
+        self._settings = settings
         self.clock = clock
 
     def configure(self, settings: EnrolmentSettings) -> None:
-        self.settings = settings
+        self._settings = settings
+
+    @property
+    def settings(self) -> EnrolmentSettings:
+        if self._settings is None:
+            raise RuntimeError("the link issuer is configured when the runtime is built")
+        return self._settings
 
     @property
     def signer(self) -> Signer:

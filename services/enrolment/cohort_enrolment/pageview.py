@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_interval
+from cohort_kit.text import shown
 
 from .texts import TEXTS, localised
 
@@ -202,6 +203,10 @@ def certificate_view(row: Row, lang: str) -> CertificateView:
 def page_view(
     profile: Row, sessions: list[Row], certificates: list[Row], lang: str, expires_at: datetime
 ) -> PageView:
+    # What agencies typed is shown as data: no bidi control in it may reorder the page.
+    profile = shown(dict(profile))
+    sessions = [shown(dict(r)) for r in sessions]
+    certificates = [shown(dict(r)) for r in certificates]
     name = " ".join(p for p in (profile.get("given_name"), profile.get("family_name")) if p)
     return PageView(
         lang=lang,

@@ -20,9 +20,10 @@ class EnrolmentSettings(ServiceSettings):
         "is made: none goes with confirmations or certificates, and re-requests send nothing.",
     )
     link_secret: str = Field(
-        "dev-link-secret-change-me",
-        description="HMAC-SHA256 key of participant page links (every replica the same; "
-        "changing it invalidates every link already sent).",
+        min_length=16,
+        description="HMAC-SHA256 key of participant page links, required, no default (every "
+        "replica the same; changing it invalidates every link already sent). `cohort up` "
+        "generates one per data directory.",
     )
     link_lifetime_seconds: float = Field(
         30 * 86400.0,

@@ -143,6 +143,8 @@ class WebhookChannel:
             ensure_ascii=False,
         ).encode()
         ts = str(int(time.time()))
+        if self.s.webhook_secret is None:  # settings refuse webhook_urls without one
+            raise RuntimeError("COHORT_WEBHOOK_SECRET is not set")
         headers = {
             "content-type": "application/json",
             "x-cohort-timestamp": ts,

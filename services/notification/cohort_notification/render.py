@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from cohort_kit.text import shown
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .domain import LANGUAGES
@@ -77,7 +78,8 @@ def render(name: str, lang: str, context: dict[str, Any]) -> Rendered:
         raise MissingTemplate(f"no template {name!r} in {lang!r}")
     env = environment()
     tmpl = env.get_template(template_path(name, lang))
-    ctx = {**context, "lang": lang, "dir": "rtl" if lang in RTL else "ltr"}
+    # Names, titles, venues are data: no bidi control in them may reorder the message.
+    ctx = {**shown(context), "lang": lang, "dir": "rtl" if lang in RTL else "ltr"}
 
     def part(name: str) -> str:
         return tmpl.render({**ctx, "part": name}).strip()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from cohort_kit import ServiceSettings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 
 class NotificationSettings(ServiceSettings):
@@ -29,7 +31,12 @@ class NotificationSettings(ServiceSettings):
         description="Agency -> URL that receives a signed JSON copy of every participant "
         'message of that agency, e.g. {"iom": "https://crm.iom.example/hooks/cohort"}.',
     )
-    webhook_secret: str = Field("change-me", description="HMAC-SHA256 key of webhook signatures.")
+    webhook_secret: str | None = Field(
+        None,
+        min_length=16,
+        description="HMAC-SHA256 key of webhook signatures; no default, required when "
+        "webhook_urls is set.",
+    )
     sms_gateway_url: str | None = Field(
         None, description="HTTP gateway that sends SMS (POST JSON {to, text}); none = no SMS."
     )
@@ -71,3 +78,12 @@ class NotificationSettings(ServiceSettings):
     digest_include_today: bool = Field(
         False, description="Also digest the current day (tests, demos); normally yesterday back."
     )
+
+    @model_validator(mode="after")
+    def _webhooks_signed(self) -> Self:
+        if self.webhook_urls and not self.webhook_secret:
+            raise ValueError(
+                "COHORT_WEBHOOK_SECRET is not set (nor COHORT_WEBHOOK_SECRET_FILE) while "
+                "COHORT_WEBHOOK_URLS is: webhooks would go unsigned"
+            )
+        return self

@@ -18,12 +18,11 @@ from fastapi.responses import HTMLResponse
 from . import dashboard, exports
 from .dashview import dashboard_view
 from .domain import InvalidScope, Scope
+from .periods import FIRST, LAST, InvalidPeriod, kind_of
 from .reports import build_report
 from .texts import accepted, language
 from .trend import trend
 
-FIRST = date(2000, 1, 1)
-LAST = date(2099, 12, 31)
 MEDIA = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -50,6 +49,10 @@ def make_api(runtime: Runtime) -> APIRouter:
         start, end = start or FIRST, end or LAST
         if start > end:
             raise HTTPException(422, f"'from' ({start}) is after 'to' ({end})")
+        try:
+            kind_of(start, end)
+        except InvalidPeriod as exc:
+            raise HTTPException(422, str(exc)) from None
         return parsed, start, end
 
     async def report(caller: Principal, scope: str, start: date | None, end: date | None) -> Any:

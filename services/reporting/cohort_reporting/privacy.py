@@ -50,9 +50,42 @@ def _set_none(figures: dict[str, Any], path: str) -> None:
     node[keys[-1]] = None
 
 
-def suppressed_paths(figures: dict[str, Any], rules: PrivacyRules) -> set[str]:
+def _count(figures: dict[str, Any], path: str) -> int:
+    try:
+        value = get(figures, path)
+    except KeyError:  # a smaller period without that group: nobody in it
+        return 0
+    return value if isinstance(value, int) else 0
+
+
+def differencing_paths(
+    whole: dict[str, Any], partitions: list[list[dict[str, Any]]], rules: PrivacyRules
+) -> set[str]:
+    """Cells of `whole` (raw figures of a period) that a reader could recover from the
+    reports of the periods nested in it (each partition: raw figures of its parts).
+
+    A cell is hidden when the difference with any one nested period is 1–4 people, or when
+    the difference with the sum of the parts of a partition that their own reports show
+    is 1–4 (subtracting the other months from a quarter gives the hidden month).
+    """
+    hidden: set[str] = set()
+    for path in rules.person_cells:
+        total = _count(whole, path)
+        for parts in partitions:
+            values = [_count(p, path) for p in parts]
+            shown = sum(v for v in values if not 0 < v < THRESHOLD)
+            if 0 < total - shown < THRESHOLD or any(0 < total - v < THRESHOLD for v in values):
+                hidden.add(path)
+                break
+    return hidden
+
+
+def suppressed_paths(
+    figures: dict[str, Any], rules: PrivacyRules, forced: set[str] | frozenset[str] = frozenset()
+) -> set[str]:
     value = {p: get(figures, p) for p in rules.person_cells}
     hidden = {p for p, v in value.items() if isinstance(v, int) and 0 < v < THRESHOLD}
+    hidden |= forced & set(value)
 
     def smallest(candidates: list[str]) -> str | None:
         shown = [p for p in candidates if p not in hidden]
@@ -84,9 +117,12 @@ def suppressed_paths(figures: dict[str, Any], rules: PrivacyRules) -> set[str]:
     return hidden
 
 
-def protect(figures: dict[str, Any], rules: PrivacyRules) -> tuple[dict[str, Any], list[str]]:
-    """Figures with suppressed cells set to null, and the sorted list of their paths."""
-    hidden = suppressed_paths(figures, rules)
+def protect(
+    figures: dict[str, Any], rules: PrivacyRules, forced: set[str] | frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], list[str]]:
+    """Figures with suppressed cells set to null, and the sorted list of their paths;
+    `forced` cells are hidden as if they were small (differencing)."""
+    hidden = suppressed_paths(figures, rules, forced)
     out = copy.deepcopy(figures)
     for path in hidden:
         _set_none(out, path)

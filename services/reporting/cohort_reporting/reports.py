@@ -9,9 +9,9 @@ from typing import Any
 import asyncpg
 from cohort_contracts.reports import Period, ReportPublished, ReportScope
 
-from . import store
+from . import periods, store
 from .domain import DEFINITION_VERSION, Scope, figures_from_counts
-from .privacy import protect
+from .privacy import differencing_paths, protect
 
 _TOKEN = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -45,7 +45,15 @@ async def build_report(
     `select` picks, e.g. one session for a session summary)."""
     counts = await store.count_facts(con, select or scope, start, end)
     raw, rules = figures_from_counts(counts)
-    figures, suppressed = protect(raw, rules)
+    forced: set[str] = set()
+    if select is None:  # a period report: others of nested periods can be subtracted
+        days = [s.start_date for s in counts.sessions]
+        partitions = [
+            [figures_from_counts(await store.count_facts(con, scope, a, b))[0] for a, b in spans]
+            for spans in periods.nested(start, end, days)
+        ]
+        forced = differencing_paths(raw, partitions, rules)
+    figures, suppressed = protect(raw, rules, forced)
     prov = await store.provenance(con)
     figures["provenance"] = {
         "definition_version": DEFINITION_VERSION,

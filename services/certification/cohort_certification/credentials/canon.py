@@ -5,18 +5,26 @@ Three things differ from calling pyld naively (see docs/certification.md):
 - `rdfDirection: i18n-datatype`, or pyld drops `@direction` (Arabic values change the hash);
 - RDFC-1.0 escapes every control character in literals; pyld escapes only five of them.
 And a term the contexts do not define is an error here, never silently left unsigned.
+
+RDFC-1.0 is exponential on "poison" graphs (symmetric blank nodes: every permutation is
+hashed), so the work is bounded: at most `MAX_BLANK_NODES` blank nodes, at most
+`MAX_STEPS` Hash N-Degree Quads steps and permutations, and a deadline; beyond, `TooComplex`.
+A credential we issue has fewer than 10 blank nodes and needs no N-degree step at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pyld.nquads
-from pyld import jsonld
+from pyld import canon, jsonld
 
 CONTEXTS = Path(__file__).resolve().parent.parent / "contexts"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -40,8 +48,57 @@ def rdfc_escape(value: str) -> str:
 pyld.nquads.escape = rdfc_escape  # type: ignore[assignment]
 
 
+MAX_BLANK_NODES = 64
+MAX_STEPS = 1000  # Hash N-Degree Quads calls and permutations tried, together
+MAX_SECONDS = 1.0
+
+
 class UnsafeDocument(ValueError):
     """A term or IRI that canonicalisation would drop: it would not be signed."""
+
+
+class TooComplex(ValueError):
+    """Canonicalising the document would take more work than any credential needs."""
+
+
+class _Budget(threading.local):
+    steps = 0
+    deadline: float | None = None  # None: no canonicalisation of ours runs in this thread
+
+
+_budget = _Budget()
+
+
+def _spend() -> None:
+    if _budget.deadline is None:
+        return
+    _budget.steps += 1
+    if _budget.steps > MAX_STEPS or time.monotonic() > _budget.deadline:
+        raise TooComplex(
+            "its blank nodes are too entangled to canonicalise (more than "
+            f"{MAX_STEPS} hashing steps or {MAX_SECONDS:g} s)"
+        )
+
+
+_all_permutations = canon.permutations
+
+
+def _bounded_permutations(elements: list[str]) -> Iterator[list[str]]:
+    for permutation in _all_permutations(elements):
+        _spend()
+        yield permutation
+
+
+# pyld's Hash N-Degree Quads looks `permutations` up at call time, like `escape` above.
+canon.permutations = _bounded_permutations
+
+
+class _BoundedURDNA2015(canon.URDNA2015):  # type: ignore[misc]
+    """pyld's RDFC-1.0 with a budget on its only super-linear step."""
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+        _spend()
+        return super().hash_n_degree_quads(id_, issuer)
 
 
 @cache
@@ -71,36 +128,38 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
 
 
 def canonicalize(document: dict[str, Any]) -> str:
-    """Canonical N-Quads of `document`; raises `UnsafeDocument` on any dropped term."""
+    """Canonical N-Quads of `document`; raises `UnsafeDocument` on any dropped term and
+    `TooComplex` when it is beyond the work limit."""
     dropped: list[str | None] = []
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
     try:
-        nquads = processor.normalize(
+        dataset = processor.to_rdf(
             document,
             {
-                "algorithm": "URDNA2015",
-                "format": "application/n-quads",
                 "documentLoader": document_loader,
                 "rdfDirection": "i18n-datatype",
                 "safe": True,
+                "base": "",
             },
         )
     except jsonld.JsonLdError as exc:
         raise UnsafeDocument(f"cannot canonicalise: {exc}") from exc
     if dropped:
         raise UnsafeDocument(f"terms not defined by the contexts: {sorted(map(str, dropped))}")
-    if "<" in nquads and _relative_iri(nquads):
+    terms = [term for name, quads in dataset.items() for quad in quads for term in quad.values()]
+    # Only real IRIs count: a `<` inside a literal (a name, a title) is data.
+    if any(t["type"] == "IRI" and ":" not in t["value"] for t in terms) or any(
+        name != "@default" and ":" not in name for name in dataset
+    ):
         raise UnsafeDocument("relative IRI in the document")
-    return str(nquads)
-
-
-def _relative_iri(nquads: str) -> bool:
-    for line in nquads.splitlines():
-        for part in line.split("<")[1:]:
-            iri = part.split(">", 1)[0]
-            if ":" not in iri:
-                return True
-    return False
+    blank = {t["value"] for t in terms if t["type"] == "blank node"}
+    if len(blank) > MAX_BLANK_NODES:
+        raise TooComplex(f"{len(blank)} blank nodes; at most {MAX_BLANK_NODES} are accepted")
+    _budget.steps, _budget.deadline = 0, time.monotonic() + MAX_SECONDS
+    try:
+        return str(_BoundedURDNA2015().main(dataset, {"format": "application/n-quads"}))
+    finally:
+        _budget.deadline = None
 
 
 def sha256(text: str) -> bytes:

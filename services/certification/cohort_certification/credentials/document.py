@@ -26,11 +26,12 @@ class Urls:
     def issuer(self, agency: str) -> str:
         return f"{self.base}/issuers/{agency}"
 
-    def credential(self, certificate_id: str) -> str:
-        return f"{self.base}/credentials/{certificate_id}"
+    # Credentials are addressed by their random URL id, never by the sequential number.
+    def credential(self, url_id: str) -> str:
+        return f"{self.base}/credentials/{url_id}"
 
-    def pdf(self, certificate_id: str) -> str:
-        return f"{self.base}/credentials/{certificate_id}.pdf"
+    def pdf(self, url_id: str) -> str:
+        return f"{self.base}/credentials/{url_id}.pdf"
 
     def verify(self, code: str) -> str:
         return f"{self.base}/verify/{code}"
@@ -51,6 +52,7 @@ def credential_document(
     urls: Urls,
     secret: str,
     certificate_id: str,
+    url_id: str,
     agency: str,
     agency_name: str,
     kind: str,
@@ -129,7 +131,7 @@ def credential_document(
     status_list = urls.status_list(agency)
     return {
         "@context": list(CREDENTIAL_CONTEXT),
-        "id": urls.credential(certificate_id),
+        "id": urls.credential(url_id),
         "type": ["VerifiableCredential", "AchievementCredential"],
         "issuer": issuer_profile(urls, agency, agency_name),
         "validFrom": xml_datetime(issued_at),

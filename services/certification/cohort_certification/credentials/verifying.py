@@ -9,7 +9,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
-from .canon import CREDENTIAL_CONTEXT, UnsafeDocument, signed_bytes
+from .canon import CREDENTIAL_CONTEXT, TooComplex, UnsafeDocument, signed_bytes
 from .keys import b58decode, public_key_from_multibase
 
 
@@ -74,6 +74,8 @@ def verify(document: dict[str, Any], resolve: Resolver) -> Verification:
         data = signed_bytes(document, proof)
         signature = b58decode(value[1:])
         public_key_from_multibase(method.public_key_multibase).verify(signature, data)
+    except TooComplex:
+        raise  # not a verdict on the credential: the caller refuses the work
     except UnsafeDocument as exc:
         errors.append(str(exc))
     except (InvalidSignature, ValueError):
