@@ -27,6 +27,16 @@ from nats.js import JetStreamContext
 from tests.auth import running_issuer
 from tests.harness import docker_available
 
+# Services have no default secrets (they refuse to start without them). Settings a test
+# builds in-process get these test values; a test about missing secrets clears COHORT_*.
+TEST_SECRETS = {
+    "COHORT_LINK_SECRET": "test-link-secret-not-for-production",
+    "COHORT_SECRET": "test-certification-secret-not-for-production",
+    "COHORT_DEV_KEYS": "true",  # certification derives test keys when a test names none
+}
+for _name, _value in TEST_SECRETS.items():
+    os.environ.setdefault(_name, _value)
+
 
 @pytest.fixture(scope="session")
 def servers_dir() -> Iterator[Path]:

@@ -30,7 +30,11 @@ def newcomer_env(shims: Path) -> dict[str, str]:
     shim.write_text(BROKEN_SHIM)
     shim.chmod(0o755)
     keep = [d for d in os.environ["PATH"].split(os.pathsep) if d and not (Path(d) / "uv").exists()]
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV" and not k.startswith("UV_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "VIRTUAL_ENV" and not k.startswith(("UV_", "COHORT_"))
+    }
     if "UV_CACHE_DIR" in os.environ:  # the cache is what keeps this test fast
         env["UV_CACHE_DIR"] = os.environ["UV_CACHE_DIR"]
     env["PATH"] = os.pathsep.join([str(shims), *keep])
