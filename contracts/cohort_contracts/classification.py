@@ -148,6 +148,11 @@ _KIT = {
         "stream_seq": NONE, "applied_at": NONE,
     },
     "cohort_migrations": {"component": NONE, "version": NONE, "applied_at": NONE},
+    # Who owns each entity named in INTAKE (cohort_kit.ownership): ids are pseudonyms.
+    "ownership": {
+        "kind": NONE, "entity_id": QUASI, "agency": NONE, "event_id": NONE,
+        "stream_seq": NONE, "claimed_at": NONE,
+    },
 }
 
 # service -> table -> column -> class. Direct columns must be in the service's ERASES.
@@ -221,7 +226,7 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
             "course_id": NONE, "session_id": NONE, "issued_at": NONE, "status_index": QUASI,
             "facts": DIRECT, "credential": DIRECT, "revoked_at": NONE,
             "revocation_reason": NONE, "superseded_by": NONE, "credential_sha256": NONE,
-            "erased_at": NONE,
+            "erased_at": NONE, "url_id": QUASI,
         },
         "trainers": {
             "trainer_id": QUASI, "programme": NONE, "agency": NONE, "country": QUASI,
