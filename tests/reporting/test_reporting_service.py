@@ -32,10 +32,19 @@ EXPECTED_COM = {
     },
     "participants": {
         "trained": 30,
-        "by_sex": {"female": 17, "male": None, "undisclosed": None},
-        "by_organisation_kind": {"academia": None, "civil_society": None, "government": 22},
-        "by_nationality": {"COM": 30},
-        "by_residence": {"COM": None, "FRA": None},
+        # Every category is listed, with nobody in it or not (issue 15).
+        "by_sex": {"female": 17, "male": None, "other": 0, "undisclosed": None, "unknown": 0},
+        "by_organisation_kind": {
+            "academia": None,
+            "agency_staff": 0,
+            "civil_society": None,
+            "government": 22,
+            "international_organisation": 0,
+            "private_sector": 0,
+            "unknown": 0,
+        },
+        "by_nationality": {"COM": 30, "FRA": 0, "unknown": 0},
+        "by_residence": {"COM": None, "FRA": None, "unknown": 0},
     },
     "enrolments": {"confirmed": 30, "waitlisted": None, "rejected": None, "cancelled": 0},
     "completion": {
@@ -143,7 +152,7 @@ async def test_the_moroni_scenario_gives_its_known_figures_with_the_right_cells_
         report = res.json()
         assert figures_only(report) == EXPECTED_COM
         assert report["suppressed_cells"] == SUPPRESSED_COM
-        assert report["figures"]["definition_version"] == "1"
+        assert report["figures"]["definition_version"] == "2"
         prov = report["figures"]["provenance"]
         assert sum(prov["events_applied"].values()) == s.handled
         assert prov["last_event_time"] is not None

@@ -487,6 +487,16 @@ WHERE n.recipient IN (SELECT participant_id FROM r_enrolment
   AND {_COUNTED.format(col="n.recipient")}
 """
 
+# The countries seen in the scope's period: the keys of the country breakdowns (they must
+# not depend on who was trained, only on who took part at all).
+_COUNTRIES = """
+SELECT DISTINCT unnest(ARRAY[p.nationality, p.residence]) AS country
+FROM r_participant p
+WHERE p.statistics AND p.participant_id IN (
+    SELECT participant_id FROM r_enrolment WHERE session_id = any($1::text[])
+    UNION SELECT participant_id FROM r_completion WHERE session_id = any($1::text[]))
+"""
+
 
 async def count_facts(con: asyncpg.Connection, scope: Scope, start: date, end: date) -> Counts:
     """`domain.count_facts` of the scope's facts, counted by PostgreSQL."""
@@ -540,6 +550,7 @@ async def count_facts(con: asyncpg.Connection, scope: Scope, start: date, end: d
         mean_gain=mean(knowledge["mean_gain"]),
         distribution={n: knowledge[n] for n, _, _ in GAIN_BUCKETS},
         notifications=notifications,
+        countries={r["country"] for r in await con.fetch(_COUNTRIES, ids) if r["country"]},
     )
 
 
