@@ -55,7 +55,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     async def then(stack: Stack) -> None:
-        await run_demo(stack.nats_url, Path(args.examples), stack.mail)
+        await run_demo(
+            stack.nats_url, Path(args.examples), stack.mail, Path(args.data_dir) / "reports"
+        )
 
     return asyncio.run(_run_stack(_stack_options(args, quiet=True), then, args.exit))
 

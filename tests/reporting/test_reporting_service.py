@@ -17,6 +17,7 @@ from tests import factories
 from tests.harness import eventually, publish_event, publish_raw, read_stream
 from tests.reporting import scenario
 from tests.reporting.attacker import recover
+from tests.unit.test_report_contract import report_validator
 
 pytestmark = pytest.mark.integration
 
@@ -225,6 +226,10 @@ async def test_closing_a_session_publishes_its_summary_to_each_scope(js, reporti
     assert figures_only(data) == EXPECTED_COM
     assert data["suppressed_cells"] == SUPPRESSED_COM
     assert data["figures"]["provenance"]["closing_event_id"]
+    # Every published report (the Niger one with its small groups too) fits the exported schema.
+    validator = report_validator()
+    for m in msgs:
+        validator.validate(json.loads(m.data))
 
 
 async def test_a_rebuild_from_the_streams_gives_the_same_reports(

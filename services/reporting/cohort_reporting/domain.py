@@ -13,9 +13,9 @@ from datetime import date
 from statistics import fmean
 from typing import Any, get_args
 
+from cohort_contracts.figures import DEFINITION_VERSION  # 2: breakdowns list every category
 from cohort_contracts.values import OrganisationKind, Sex
 
-DEFINITION_VERSION = "2"  # 2: every breakdown of people carries all its categories
 RATINGS = ("relevance", "will_improve_performance", "methodology", "content_quality")
 AGREE = 4  # 4 = agree, 5 = strongly agree
 GAIN_BUCKETS = (
