@@ -65,6 +65,9 @@ class Agency(_Model):
 class Reader(_Model):
     name: str = ""
     users: list[str] | None = None
+    # People and systems that get this organisation's reports; read (and checked) by the
+    # notification service (cohort_notification.subscriptions), not used for NATS access.
+    subscriptions: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Tls(_Model):

@@ -23,6 +23,7 @@ from .mailsink import MailSink
 from .provisioning import provision_databases, provision_streams
 from .services import SERVICES, database_name
 
+REGISTRY = Path(__file__).resolve().parents[2] / "deploy" / "access.yaml"
 COLOURS = {"enrolment": 36, "certification": 35, "notification": 33, "reporting": 32}
 
 
@@ -94,6 +95,10 @@ class Stack:
             "COHORT_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.http_port(service)}",
             "COHORT_SMTP_HOST": "127.0.0.1",
             "COHORT_SMTP_PORT": str(self.options.smtp_port),
+            # Report subscriptions (notification): the demo registry and reporting's files.
+            "COHORT_REGISTRY_FILE": str(REGISTRY),
+            "COHORT_REPORTS_BASE_URL": f"http://127.0.0.1:{self.http_port('reporting')}",
+            "COHORT_PUBLIC_URL": f"http://127.0.0.1:{self.http_port(service)}",
         }
         proc = await asyncio.create_subprocess_exec(
             sys.executable,

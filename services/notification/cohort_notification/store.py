@@ -202,8 +202,8 @@ async def insert_delivery(con: Con, row: dict[str, Any]) -> bool:
     inserted = await con.fetchval(
         """INSERT INTO deliveries (delivery_id, cause_id, recipient, channel, address, template,
                language, agency, correlationid, session_id, participant_id, subject, body_text,
-               body_html, attachments)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+               body_html, attachments, secret_ref)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
            ON CONFLICT DO NOTHING RETURNING true""",
         row["delivery_id"],
         row["cause_id"],
@@ -220,6 +220,7 @@ async def insert_delivery(con: Con, row: dict[str, Any]) -> bool:
         row["body_text"],
         row.get("body_html"),
         row.get("attachments", []),
+        row.get("secret_ref"),
     )
     if inserted:
         await con.execute("SELECT pg_notify($1, '')", DELIVERY_WAKE)
@@ -378,3 +379,19 @@ async def mark_digested(con: Con, item_ids: list[str]) -> None:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, default=str)
+
+
+async def unsubscribe(con: Con, org: str, address: str) -> None:
+    await con.execute(
+        "INSERT INTO report_unsubscribed (org, address) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        org,
+        address,
+    )
+
+
+async def unsubscribed(con: Con, org: str, address: str) -> bool:
+    return bool(
+        await con.fetchval(
+            "SELECT true FROM report_unsubscribed WHERE org = $1 AND address = $2", org, address
+        )
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cohort_contracts.reports import ReportPublished
 from cohort_kit import Runtime
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse
 
-from . import dashboard, exports
+from . import dashboard, exports, store
 from .domain import InvalidScope, Scope
 from .reports import build_report
 
@@ -47,7 +48,23 @@ def make_api(runtime: Runtime) -> APIRouter:
         end: date | None = Query(None, alias="to"),
         format: str = Query("json", pattern="^(json|csv|xlsx|pdf)$"),
     ) -> Response:
-        r = await report(scope, start, end)
+        return files(await report(scope, start, end), format)
+
+    @api.get(
+        "/reports/published/{report_id}",
+        summary="A report as it was published on REPORTS, in one of its forms.",
+    )
+    async def get_published(
+        report_id: str, format: str = Query("json", pattern="^(json|csv|xlsx|pdf)$")
+    ) -> Response:
+        assert runtime.pool is not None
+        async with runtime.pool.acquire() as con:
+            payload = await store.published_report(con, report_id)
+        if payload is None:
+            raise HTTPException(404, "no such published report")
+        return files(ReportPublished.model_validate(payload), format)
+
+    def files(r: ReportPublished, format: str) -> Response:
         name = f"report-{r.report_id.split(':')[-1]}.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if format == "json":

@@ -597,3 +597,25 @@ async def mark_published(con: asyncpg.Connection, key: str, event_id: str) -> bo
             event_id,
         )
     )
+
+
+async def keep_published(con: asyncpg.Connection, report: Any, scope: Scope, at: datetime) -> None:
+    """The report as published (same transaction as its outbox row)."""
+    await con.execute(
+        """INSERT INTO r_published_report (report_id, scope_kind, scope_value, kind,
+               published_at, payload) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (report_id) DO NOTHING""",
+        report.report_id,
+        scope.kind,
+        scope.value,
+        report.kind,
+        at,
+        report.model_dump(mode="json"),
+    )
+
+
+async def published_report(con: asyncpg.Connection, report_id: str) -> dict[str, Any] | None:
+    row = await con.fetchrow(
+        "SELECT payload FROM r_published_report WHERE report_id = $1", report_id
+    )
+    return dict(row["payload"]) if row else None
