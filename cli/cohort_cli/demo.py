@@ -89,6 +89,15 @@ async def save_reports(nats_url: str, directory: Path) -> int:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     try:
+        # Reporting publishes a session's summary once its inputs have been quiet for a
+        # while: give it up to a minute, until the count stops changing.
+        last, stable, waited = -1, 0.0, 0.0
+        while waited < 60 and (last <= 0 or stable < 5):
+            n = (await js.stream_info("REPORTS")).state.messages
+            stable = stable + 1 if n == last else 0.0
+            last = n
+            await asyncio.sleep(1)
+            waited += 1
         info = await js.stream_info("REPORTS")
         saved = 0
         for seq in range(info.state.first_seq, info.state.last_seq + 1):
