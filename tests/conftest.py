@@ -32,6 +32,8 @@ from tests.harness import docker_available
 TEST_SECRETS = {
     "COHORT_LINK_SECRET": "test-link-secret-not-for-production",
     "COHORT_SECRET": "test-certification-secret-not-for-production",
+    "COHORT_UNSUBSCRIBE_SECRET": "test-unsubscribe-secret-not-for-production",
+    "COHORT_REPORT_FILES_SECRET": "test-report-files-secret-not-for-production",
     "COHORT_DEV_KEYS": "true",  # certification derives test keys when a test names none
 }
 for _name, _value in TEST_SECRETS.items():

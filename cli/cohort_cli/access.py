@@ -7,6 +7,13 @@ ministry's `reports.country.<ISO3>.>`, a donor's `reports.donor.<donor>.>`. Noth
 crosses an account boundary, so no subject permission mistake and no JetStream API call can
 show one ministry another's reports. Subject permissions on each user are a second layer.
 
+Durable delivery (docs/decisions/0004-subscriber-delivery.md): each ministry and donor also
+has a durable pull consumer on REPORTS in the services' account, `reader-<ACCOUNT>`, filtered
+on its scope and provisioned by `cohort provision --access FILE`. Its account imports exactly
+three services of that one consumer: "next messages" (as `JS.<COHORT>.API.CONSUMER.MSG.NEXT.
+REPORTS.<durable>`), "consumer info" (likewise) and the acknowledgements
+`$JS.ACK.REPORTS.<durable>.>`. It can create, list, read or bind nothing else.
+
 Writes `DIR/accounts.conf` (included by the nats-server config; bcrypt hashes only) and
 `DIR/passwords.env` (mode 0600; the plaintext passwords, reused on the next run).
 """
@@ -22,6 +29,7 @@ from typing import Any
 
 import bcrypt
 import yaml
+from cohort_contracts.streams import REPORTS, ConsumerSpec
 from cohort_kit.auth import Registry, report_subjects
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -65,6 +73,9 @@ class Agency(_Model):
 class Reader(_Model):
     name: str = ""
     users: list[str] | None = None
+    # People and systems that get this organisation's reports; read (and checked) by the
+    # notification service (cohort_notification.subscriptions), not used for NATS access.
+    subscriptions: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Tls(_Model):
@@ -112,6 +123,77 @@ def ministry_account(iso3: str) -> str:
 
 def donor_account(donor: str) -> str:
     return f"DONOR_{donor.upper()}"
+
+
+def reader_durable(account: str) -> str:
+    """The durable consumer on REPORTS that keeps a ministry's or donor's place."""
+    return f"reader-{account}"
+
+
+def js_prefix(access: AccessFile) -> str:
+    """The JetStream API prefix a ministry or donor client uses (`nc.jetstream(prefix=...)`)."""
+    return f"JS.{access.services.account}.API"
+
+
+def readers(access: AccessFile) -> list[tuple[str, list[str], list[str]]]:
+    """(account, report subjects, users) of every ministry and donor. The subjects come from
+    the organisation registry, as the HTTP scopes do (a donor by its name as a token)."""
+    registry = Registry.from_dict(access.model_dump())
+
+    def subjects(org: str) -> list[str]:
+        found = registry.get(org)
+        return report_subjects(found) if found is not None else []
+
+    return [
+        (ministry_account(code), subjects(f"ministry:{code}"), spec.users or [f"ministry-{code}"])
+        for code, spec in access.ministries.items()
+    ] + [
+        (donor_account(name), subjects(f"donor:{name}"), spec.users or [f"donor-{name}"])
+        for name, spec in access.donors.items()
+    ]
+
+
+def subscriber_consumers(access: AccessFile) -> tuple[ConsumerSpec, ...]:
+    """The durable consumers `cohort provision --access` creates, one per ministry and donor.
+
+    A subscriber may stay away for weeks: nothing is ever given up (`max_deliver` -1); a
+    fetched report not acknowledged within `ack_wait` comes again.
+    """
+    return tuple(
+        ConsumerSpec(
+            REPORTS.name,
+            reader_durable(account),
+            tuple(subjects),
+            f"Reports of {', '.join(x[:-2] for x in subjects)} for {account}, from where it "
+            "left off.",
+            ack_wait_seconds=60.0,
+            max_deliver=-1,
+            max_ack_pending=100,
+        )
+        for account, subjects, _ in readers(access)
+        if subjects
+    )
+
+
+def _reader_api(account: str, cohort: str, prefix: str) -> tuple[list[Any], list[Any], list[str]]:
+    """Exports (from the services' account), imports and publish permissions that give
+    `account` its own consumer on REPORTS and nothing more."""
+    durable = reader_durable(account)
+    next_ = f"CONSUMER.MSG.NEXT.{REPORTS.name}.{durable}"
+    info = f"CONSUMER.INFO.{REPORTS.name}.{durable}"
+    ack = f"$JS.ACK.{REPORTS.name}.{durable}.>"
+    exports = [
+        # A pull request is answered by many messages: a "stream" response.
+        {"service": f"$JS.API.{next_}", "response_type": "stream", "accounts": [account]},
+        {"service": f"$JS.API.{info}", "accounts": [account]},
+        {"service": ack, "accounts": [account]},
+    ]
+    imports = [
+        {"service": {"account": cohort, "subject": f"$JS.API.{next_}"}, "to": f"{prefix}.{next_}"},
+        {"service": {"account": cohort, "subject": f"$JS.API.{info}"}, "to": f"{prefix}.{info}"},
+        {"service": {"account": cohort, "subject": ack}},
+    ]
+    return exports, imports, [f"{prefix}.{next_}", f"{prefix}.{info}", ack]
 
 
 def inbox_prefix(agency: str) -> str:
@@ -188,20 +270,18 @@ def build(
             "imports": imports,
         }
 
-    readers = [
-        (ministry_account(code), f"ministry:{code}", spec.users or [f"ministry-{code}"])
-        for code, spec in access.ministries.items()
-    ] + [
-        (donor_account(name), f"donor:{name}", spec.users or [f"donor-{name}"])
-        for name, spec in access.donors.items()
-    ]
-    for account, org, users in readers:
-        subjects = reads(org)
-        for subject in subjects:
-            exports.append({"stream": subject, "accounts": [account]})
+    for account, subjects, users in readers(access):
+        # Live reports as a core-NATS stream import, and the account's own durable consumer
+        # for everything it has not acknowledged yet.
+        api_exports, api_imports, publish = _reader_api(account, svc.account, js_prefix(access))
+        exports += [{"stream": subject, "accounts": [account]} for subject in subjects]
+        exports.extend(api_exports)
         accounts[account] = {
-            "users": [user(u.lower(), _perm(None, subjects)) for u in users],
-            "imports": [{"stream": {"account": svc.account, "subject": s}} for s in subjects],
+            "users": [user(u.lower(), _perm(publish, [*subjects, "_INBOX.>"])) for u in users],
+            "imports": [
+                *({"stream": {"account": svc.account, "subject": s}} for s in subjects),
+                *api_imports,
+            ],
         }
 
     accounts = {

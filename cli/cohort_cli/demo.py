@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,7 +20,12 @@ from .stack import say
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-async def run_demo(nats_url: str, examples: Path, mail: MailSink | None = None) -> None:
+async def run_demo(
+    nats_url: str,
+    examples: Path,
+    mail: MailSink | None = None,
+    reports_dir: Path | None = None,
+) -> None:
     say(f"publishing the sample trainings from {examples}")
     report = await publish_lines(nats_url, read_lines([examples]))
     say(f"published {report.published} events ({report.duplicates} already there)")
@@ -27,6 +33,9 @@ async def run_demo(nats_url: str, examples: Path, mail: MailSink | None = None) 
         say(f"  rejected {rejection}")
     await wait_quiet(nats_url)
     await print_summary(nats_url)
+    if reports_dir is not None:
+        n = await save_reports(nats_url, reports_dir)
+        say(f"reports published: {n} (kept in {reports_dir})")
     if mail is not None:
         await wait_mail_settled(mail)
         say(f"e-mails accepted by the local SMTP catcher: {mail.received} (in {mail.folder})")
@@ -71,6 +80,35 @@ async def wait_quiet(nats_url: str, timeout: float = 90.0) -> None:
                 last_print = now
             await asyncio.sleep(0.25)
         say(f"still busy after {timeout:.0f}s; showing what is done so far")
+    finally:
+        await nc.drain()
+
+
+async def save_reports(nats_url: str, directory: Path) -> int:
+    """Every report on REPORTS as `<report_id>.json` (the whole event), for a reader to see."""
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        # Reporting publishes a session's summary once its inputs have been quiet for a
+        # while: give it up to a minute, until the count stops changing.
+        last, stable, waited = -1, 0.0, 0.0
+        while waited < 60 and (last <= 0 or stable < 5):
+            n = (await js.stream_info("REPORTS")).state.messages
+            stable = stable + 1 if n == last else 0.0
+            last = n
+            await asyncio.sleep(1)
+            waited += 1
+        info = await js.stream_info("REPORTS")
+        saved = 0
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            if info.state.messages == 0:
+                break
+            body = json.loads((await js.get_msg("REPORTS", seq)).data or b"{}")
+            name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(body.get("data", {}).get("report_id", seq)))
+            (directory / f"{name}.json").write_text(json.dumps(body, indent=2) + "\n")
+            saved += 1
+        return saved
     finally:
         await nc.drain()
 

@@ -81,7 +81,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     async def then(stack: Stack) -> None:
         from .demo import show_access
 
-        await run_demo(stack.nats_url, Path(args.examples), stack.mail)
+        await run_demo(
+            stack.nats_url, Path(args.examples), stack.mail, Path(args.data_dir) / "reports"
+        )
         await show_access(stack, args.data_dir)
 
     return asyncio.run(_run_stack(_stack_options(args, quiet=True), then, args.exit))
@@ -119,10 +121,18 @@ def cmd_deadletters(args: argparse.Namespace) -> int:
 
 
 def cmd_provision(args: argparse.Namespace) -> int:
+    from cohort_contracts.streams import ConsumerSpec
+
     from .provisioning import provision_databases, provision_streams
 
+    subscribers: tuple[ConsumerSpec, ...] = ()
+    if args.access:
+        from .access import load, subscriber_consumers
+
+        subscribers = subscriber_consumers(load(Path(args.access)))
+
     async def go() -> None:
-        for change in await provision_streams(args.nats_url, args.replicas):
+        for change in await provision_streams(args.nats_url, args.replicas, subscribers):
             print(change)
         if args.database_url:
             for change in await provision_databases(args.database_url):
@@ -283,6 +293,9 @@ def parser() -> argparse.ArgumentParser:
     prov.add_argument("--database-url", help="admin DSN; omit to provision streams only")
     prov.add_argument(
         "--replicas", type=int, default=1, help="stream replicas (3 on a NATS cluster)"
+    )
+    prov.add_argument(
+        "--access", help="access file: also each ministry's and donor's durable report consumer"
     )
     prov.set_defaults(func=cmd_provision)
 

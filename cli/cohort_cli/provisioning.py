@@ -6,25 +6,28 @@ from dataclasses import replace
 
 import asyncpg
 import nats
-from cohort_contracts.streams import TOPOLOGY, Topology
+from cohort_contracts.streams import TOPOLOGY, ConsumerSpec, Topology
 from cohort_kit.db import ensure_database, migrate, service_migrations, with_database
 from cohort_kit.topology import provision
 
 from .services import SERVICES, database_name, definition
 
 
-def replicated(replicas: int) -> Topology:
-    """The declared topology with every stream at `replicas` (a deployment choice)."""
+def replicated(replicas: int, subscribers: tuple[ConsumerSpec, ...] = ()) -> Topology:
+    """The declared topology with every stream at `replicas` (a deployment choice), plus the
+    subscribers' consumers of an access file (`access.subscriber_consumers`)."""
     streams = tuple(replace(s, replicas=replicas) for s in TOPOLOGY.streams)
-    return Topology(streams=streams, consumers=TOPOLOGY.consumers)
+    return Topology(streams=streams, consumers=TOPOLOGY.consumers + subscribers)
 
 
-async def provision_streams(nats_url: str, replicas: int = 1) -> list[str]:
+async def provision_streams(
+    nats_url: str, replicas: int = 1, subscribers: tuple[ConsumerSpec, ...] = ()
+) -> list[str]:
     nc = await nats.connect(
         [u.strip() for u in nats_url.split(",")], connect_timeout=5, max_reconnect_attempts=3
     )
     try:
-        return await provision(nc.jetstream(), replicated(replicas))
+        return await provision(nc.jetstream(), replicated(replicas, subscribers))
     finally:
         await nc.drain()
 

@@ -20,6 +20,8 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "link_secret": lambda: secrets.token_urlsafe(32),
     "certification_secret": lambda: secrets.token_urlsafe(32),
     "webhook_secret": lambda: secrets.token_urlsafe(32),
+    "unsubscribe_secret": lambda: secrets.token_urlsafe(32),
+    "report_files_secret": lambda: secrets.token_urlsafe(32),
     "signing_keys.json": lambda: json.dumps({a: secrets.token_hex(32) for a in AGENCIES}),
 }
 
@@ -30,8 +32,12 @@ VARIABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("COHORT_SECRET", "certification_secret"),
         ("COHORT_SIGNING_KEYS", "signing_keys.json"),
     ),
-    "notification": (("COHORT_WEBHOOK_SECRET", "webhook_secret"),),
-    "reporting": (),
+    "notification": (
+        ("COHORT_WEBHOOK_SECRET", "webhook_secret"),
+        ("COHORT_UNSUBSCRIBE_SECRET", "unsubscribe_secret"),
+        ("COHORT_REPORT_FILES_SECRET", "report_files_secret"),
+    ),
+    "reporting": (("COHORT_REPORT_FILES_SECRET", "report_files_secret"),),
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from .catalogue import REGISTRY
 from .envelope import CloudEvent
 from .registry import EventSpec, Registry
+from .reports import REPORT_KINDS, SCOPE_KINDS, TOKEN_PATTERN, TOKEN_RULE
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ASYNCAPI_FILE = "asyncapi.json"
@@ -61,9 +62,23 @@ def event_schema(spec: EventSpec) -> dict[str, Any]:
         "x-cohort": {
             "stream": spec.stream,
             "subject": spec.subject or f"intake.<agency>.{spec.name}",
+            **_scoped_subject(spec),
         },
         **{k: v for k, v in envelope.items() if k not in ("title", "description")},
         "$defs": defs,
+    }
+
+
+def _scoped_subject(spec: EventSpec) -> dict[str, Any]:
+    """For reports: how the subject is built from the payload (an outsider's subscription)."""
+    if not (spec.subject or "").endswith(".>"):
+        return {}
+    return {
+        "subject_template": f"{spec.subject[:-2]}.<scope>.<token>.<kind>",  # type: ignore[index]
+        "scopes": list(SCOPE_KINDS),
+        "kinds": list(REPORT_KINDS),
+        "token_rule": TOKEN_RULE,
+        "token_pattern": TOKEN_PATTERN,
     }
 
 
@@ -78,9 +93,12 @@ def _address(spec: EventSpec) -> tuple[str, dict[str, Any]]:
         return f"intake.{{agency}}.{spec.name}", params
     if spec.subject.endswith(".>"):
         params = {
-            "scope": {"enum": ["country", "donor", "programme"], "description": "Scope kind."},
-            "value": {"description": "ISO3 country, donor or programme."},
-            "kind": {"description": "Report kind."},
+            "scope": {"enum": list(SCOPE_KINDS), "description": "Scope kind."},
+            "value": {"description": f"ISO3 country, donor or programme. {TOKEN_RULE}"},
+            "kind": {
+                "enum": [k for k in REPORT_KINDS if k != "on_demand"],
+                "description": "Report kind (on-demand reports are not published).",
+            },
         }
         return f"{spec.subject[:-2]}.{{scope}}.{{value}}.{{kind}}", params
     return spec.subject, {}

@@ -145,6 +145,12 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
         ("notification.reminder.due",),
         "Notification: reminders whose scheduled moment has come.",
     ),
+    ConsumerSpec(
+        "REPORTS",
+        "notification-reports",
+        ("reports.>",),
+        "Notification: published reports, to their e-mail and webhook subscribers.",
+    ),
     ConsumerSpec("INTAKE", "reporting-intake", ("intake.>",), "Reporting: intake facts."),
     ConsumerSpec("ENROLMENT", "reporting-enrolment", ("enrolment.>",), "Reporting: decisions."),
     ConsumerSpec(

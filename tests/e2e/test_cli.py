@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import psutil
 import pytest
 from cohort_cli.embedded import free_port
@@ -87,6 +89,22 @@ def test_demo_runs_the_network_publishes_the_samples_and_leaves_nothing_running(
         if p.info["cmdline"] and any(str(data_dir) in part for part in p.info["cmdline"])
     ]
     assert leftovers == []
+    # Issue 15: an outsider can check every published report against the exported schema.
+    validator = report_validator()
+    reports = [json.loads(p.read_text()) for p in sorted((data_dir / "reports").glob("*.json"))]
+    assert reports, out[-2000:]
+    for report in reports:
+        validator.validate(report)
+    unknown = copy.deepcopy(reports[0])
+    unknown["data"]["figures"]["participants"]["trained_twice"] = 0
+    assert not validator.is_valid(unknown)
+
+
+def report_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((ROOT / "contracts/schemas/report.published.v1.schema.json").read_text())
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def test_cohort_token_and_creds_work_against_cohort_up(tmp_path):

@@ -18,10 +18,20 @@ from typing import Any
 import bcrypt
 import nats
 import pytest
-from cohort_cli.access import build, env_key, inbox_prefix, load, read_env, render
+from cohort_cli.access import (
+    build,
+    env_key,
+    inbox_prefix,
+    js_prefix,
+    load,
+    read_env,
+    reader_durable,
+    render,
+    subscriber_consumers,
+)
 from cohort_cli.embedded import free_port
 from cohort_cli.main import main as cohort
-from cohort_contracts.streams import TOPOLOGY
+from cohort_contracts.streams import TOPOLOGY, Topology
 from cohort_kit.topology import provision
 from nats.aio.client import Client
 
@@ -104,7 +114,8 @@ async def connect(
     js = admin.nc.jetstream()
     for info in await js.streams_info():
         await js.delete_stream(info.config.name)
-    await provision(js, TOPOLOGY)
+    subscribers = subscriber_consumers(load(ACCESS))
+    await provision(js, Topology(TOPOLOGY.streams, TOPOLOGY.consumers + subscribers))
     yield open_
     for session in sessions:
         if session.nc is not None and not session.nc.is_closed:
@@ -121,9 +132,10 @@ async def collect(nc: Client, subject: str) -> list[str]:
     return seen
 
 
-async def publish_report(connect: Any, subject: str) -> None:
+async def publish_report(connect: Any, subject: str, n: int = 0) -> None:
     reporting = await connect("reporting")
-    ack = await reporting.nc.jetstream().publish(subject, json.dumps({"s": subject}).encode())
+    body = json.dumps({"s": subject, "n": n}).encode()
+    ack = await reporting.nc.jetstream().publish(subject, body)
     assert ack.stream == "REPORTS"
 
 
@@ -333,3 +345,115 @@ async def test_the_ingress_publishes_intake_and_reads_deadletters_but_publishes_
         assert f'publish to "{subject.lower()}"' in ingress.violations()
     with pytest.raises(Exception):  # noqa: B017 - no JetStream administration
         await js.delete_stream("INTAKE")
+
+
+COHORT_API = js_prefix(load(ACCESS))
+
+
+async def reader(connect: Any, user: str, account: str) -> tuple[Session, Any]:
+    """A ministry client bound to its own durable consumer (it cannot create one)."""
+    session = await connect(user)
+    js = session.nc.jetstream(prefix=COHORT_API, timeout=2)
+    return session, await js.pull_subscribe_bind(reader_durable(account), "REPORTS")
+
+
+async def drain_reader(sub: Any) -> list[dict[str, Any]]:
+    """Fetch until the consumer says nothing is pending; ack each report as it comes."""
+    got: list[dict[str, Any]] = []
+    while True:
+        try:
+            msgs = await sub.fetch(10, timeout=2)
+        except (TimeoutError, nats.errors.TimeoutError):
+            return got
+        for msg in msgs:
+            got.append(json.loads(msg.data))
+            await msg.ack_sync()
+
+
+async def test_an_offline_ministry_gets_exactly_its_missed_reports_in_order_once(
+    connect: Any,
+) -> None:
+    ministry, sub = await reader(connect, "ministry-com", "MINISTRY_COM")
+    assert await drain_reader(sub) == []
+    await ministry.nc.close()  # offline: Moroni loses its link
+
+    for n, subject in enumerate(
+        [
+            "reports.country.COM.session_summary",
+            "reports.country.NER.session_summary",
+            "reports.country.COM.monthly",
+            "reports.country.NER.monthly",
+            "reports.country.COM.quarterly",
+        ]
+    ):
+        await publish_report(connect, subject, n)
+
+    ministry, sub = await reader(connect, "ministry-com", "MINISTRY_COM")
+    got = await drain_reader(sub)
+    assert got == [
+        {"s": "reports.country.COM.session_summary", "n": 0},
+        {"s": "reports.country.COM.monthly", "n": 2},
+        {"s": "reports.country.COM.quarterly", "n": 4},
+    ]
+    admin = (await connect("provisioner")).nc.jetstream()
+    info = await admin.consumer_info("REPORTS", reader_durable("MINISTRY_COM"))
+    assert (info.num_pending, info.num_ack_pending, info.ack_floor.stream_seq) == (0, 0, 5)
+    await ministry.nc.close()
+    # Acknowledged reports are not delivered again, on a new connection either.
+    ministry, sub = await reader(connect, "ministry-com", "MINISTRY_COM")
+    assert await drain_reader(sub) == []
+    # Niger's reports wait untouched in Niger's own consumer.
+    niger = await admin.consumer_info("REPORTS", reader_durable("MINISTRY_NER"))
+    assert (niger.num_pending, niger.delivered.stream_seq) == (2, 0)
+
+
+async def test_a_report_fetched_but_not_acknowledged_comes_again_after_a_reconnect(
+    connect: Any,
+) -> None:
+    await publish_report(connect, "reports.country.COM.quarterly", 7)
+    ministry, sub = await reader(connect, "ministry-com", "MINISTRY_COM")
+    first = await sub.fetch(1, timeout=2)
+    assert json.loads(first[0].data)["n"] == 7
+    await first[0].nak()  # e.g. the client crashed while storing it: the server is told so
+    await ministry.nc.close()
+    ministry, sub = await reader(connect, "ministry-com", "MINISTRY_COM")
+    again = await drain_reader(sub)
+    assert again == [{"s": "reports.country.COM.quarterly", "n": 7}]
+
+
+@pytest.mark.parametrize("user", ["ministry-com", "open-com"])
+async def test_a_ministry_cannot_create_read_or_bind_a_consumer_that_reaches_another_scope(
+    connect: Any, user: str
+) -> None:
+    await publish_report(connect, "reports.country.NER.quarterly")
+    ministry = await connect(user)
+    for prefix in (COHORT_API, "$JS.API"):
+        js = ministry.nc.jetstream(prefix=prefix, timeout=1)
+        with pytest.raises(Exception):  # noqa: B017 - refused or unanswered, never served
+            await js.add_consumer("REPORTS", durable_name="peek", filter_subject="reports.>")
+        with pytest.raises(Exception):  # noqa: B017
+            await js.add_consumer(
+                "REPORTS", name="peek", filter_subject="reports.country.NER.>", deliver_subject="x"
+            )
+        with pytest.raises(Exception):  # noqa: B017
+            await js.consumer_info("REPORTS", reader_durable("MINISTRY_NER"))
+        with pytest.raises(Exception):  # noqa: B017
+            await js.stream_info("REPORTS")
+        with pytest.raises(Exception):  # noqa: B017
+            await js.add_stream(name="MINE", sources=[{"name": "REPORTS"}])
+        with pytest.raises(Exception):  # noqa: B017 - bound to Niger's consumer: nothing comes
+            sub = await js.pull_subscribe_bind(reader_durable("MINISTRY_NER"), "REPORTS")
+            await sub.fetch(1, timeout=1)
+    # Its own consumer answers, and says nothing of Niger's report.
+    own = ministry.nc.jetstream(prefix=COHORT_API, timeout=2)
+    info = await own.consumer_info("REPORTS", reader_durable("MINISTRY_COM"))
+    assert info.config.filter_subject == "reports.country.COM.>" or info.config.filter_subjects == [
+        "reports.country.COM.>"
+    ]
+    assert info.num_pending == 0
+    # Acknowledging on Niger's behalf does not reach Niger's consumer.
+    await ministry.nc.publish(f"$JS.ACK.REPORTS.{reader_durable('MINISTRY_NER')}.1.1.1.0.0", b"")
+    await ministry.nc.flush()
+    admin = (await connect("provisioner")).nc.jetstream()
+    niger = await admin.consumer_info("REPORTS", reader_durable("MINISTRY_NER"))
+    assert (niger.num_pending, niger.ack_floor.stream_seq) == (1, 0)

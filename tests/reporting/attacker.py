@@ -74,3 +74,46 @@ def recover(figures: dict[str, Any]) -> dict[tuple[str, ...], float]:
     if comp["completed"] is None and comp["rate_percent"] is not None and comp["decided"]:
         known[("completion", "completed")] = round(comp["rate_percent"] * comp["decided"] / 100)
     return known
+
+
+BREAKDOWNS = ("by_sex", "by_organisation_kind", "by_nationality", "by_residence")
+
+
+def key_sets(figures: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Which categories each breakdown of people lists (what a reader sees without numbers)."""
+    return {key: tuple(sorted(figures["participants"][key])) for key in BREAKDOWNS}
+
+
+def pattern(figures: dict[str, Any]) -> set[tuple[str, str]]:
+    """Which cells of the breakdowns are suppressed."""
+    return {
+        (key, cat)
+        for key in BREAKDOWNS
+        for cat, v in figures["participants"][key].items()
+        if v is None
+    }
+
+
+def disclosures(figures: dict[str, Any]) -> list[str]:
+    """What the keys and the suppression pattern say about small groups of people.
+
+    - A suppressed total (1-4 people, or hidden for another reason) whose breakdown leaves a
+      single category that may hold anyone: all of them have that attribute.
+    - A suppressed total next to a category shown as 0: none of its few people has it.
+    - A shown total whose suppressed parts add up to 1-4: a small group, given away.
+    """
+    found = []
+    p = figures["participants"]
+    for key in BREAKDOWNS:
+        cells = p[key]
+        possible = [c for c, v in cells.items() if v is None or v > 0]
+        hidden = [c for c, v in cells.items() if v is None]
+        if p["trained"] is None:
+            if len(possible) == 1:
+                found.append(f"every person trained has {key} = {possible[0]}")
+            found.extend(f"no person trained has {key} = {c}" for c, v in cells.items() if v == 0)
+        elif hidden:
+            rest = p["trained"] - sum(v for v in cells.values() if v is not None)
+            if 0 < rest < 5:
+                found.append(f"{rest} people trained have {key} in {sorted(hidden)}")
+    return found

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
 from cohort_reporting.domain import (
     CompletionRow,
+    EnrolmentRow,
     Facts,
     PersonRow,
     PrivacyRules,
@@ -15,7 +17,7 @@ from cohort_reporting.domain import (
 )
 from cohort_reporting.privacy import protect, suppressed_paths
 
-from tests.reporting.attacker import recover
+from tests.reporting.attacker import disclosures, key_sets, pattern, recover
 
 pytestmark = pytest.mark.unit
 
@@ -56,7 +58,13 @@ def test_a_cell_of_fewer_than_five_people_is_suppressed_with_the_next_smallest()
         *compute_figures(facts({"female": 17, "male": 12, "undisclosed": 1}))
     )
     assert figures["participants"]["trained"] == 30
-    assert figures["participants"]["by_sex"] == {"female": 17, "male": None, "undisclosed": None}
+    assert figures["participants"]["by_sex"] == {
+        "female": 17,
+        "male": None,
+        "other": 0,
+        "undisclosed": None,
+        "unknown": 0,
+    }
     assert "participants.by_sex.undisclosed" in suppressed
     assert "participants.by_sex.male" in suppressed
 
@@ -82,7 +90,7 @@ def test_the_attacker_does_recover_a_cell_hidden_by_primary_suppression_alone():
 def test_a_total_below_five_hides_every_part():
     figures, suppressed = protect(*compute_figures(facts({"female": 2, "male": 1})))
     assert figures["participants"]["trained"] is None
-    assert figures["participants"]["by_sex"] == {"female": None, "male": None}
+    assert set(figures["participants"]["by_sex"].values()) == {None}
     assert figures["completion"]["rate_percent"] is None
     assert "participants.trained" in suppressed
     assert recover(figures) == {}
@@ -91,14 +99,90 @@ def test_a_total_below_five_hides_every_part():
 def test_people_who_refused_statistics_are_not_counted():
     figures, _ = protect(*compute_figures(facts({"female": 10, "male": 10}, stats_refused=3)))
     assert figures["participants"]["trained"] == 20
-    assert "other" not in figures["participants"]["by_sex"]
+    assert figures["participants"]["by_sex"]["other"] == 0
     assert "FRA" not in figures["participants"]["by_nationality"]
 
 
 def test_a_zero_is_not_chosen_to_protect_a_suppressed_cell():
     figures, suppressed = protect(*compute_figures(facts({"female": 25, "male": 3})))
     # Completion: decided 28 = completed 28 + attended 0 + not_completed 0: nothing hidden.
-    assert figures["participants"]["by_sex"] == {"female": None, "male": None}
+    assert figures["participants"]["by_sex"]["female"] is None
+    assert figures["participants"]["by_sex"]["male"] is None
     assert {"participants.by_sex.female", "participants.by_sex.male"} <= set(suppressed)
     assert "completion.attended" not in suppressed
     assert recover(figures) == {}
+
+
+def test_every_breakdown_lists_every_category_even_when_nobody_is_in_it():
+    figures, _ = protect(*compute_figures(facts({"female": 30})))
+    p = figures["participants"]
+    assert p["by_sex"] == {"female": 30, "male": 0, "other": 0, "undisclosed": 0, "unknown": 0}
+    assert set(p["by_organisation_kind"]) == {
+        "government",
+        "civil_society",
+        "international_organisation",
+        "academia",
+        "private_sector",
+        "agency_staff",
+        "unknown",
+    }
+    assert p["by_nationality"] == {"COM": 30, "unknown": 0}
+
+
+def test_two_women_trained_in_niger_leave_no_trace_in_keys_or_suppression_pattern():
+    figures, _ = protect(*compute_figures(facts({"female": 2})))
+    assert figures["participants"]["trained"] is None
+    assert set(figures["participants"]["by_sex"].values()) == {None}
+    assert disclosures(figures) == []
+    assert recover(figures) == {}
+
+
+def test_suppressed_parts_that_add_up_to_fewer_than_five_are_hidden_with_another():
+    figures, _ = protect(*compute_figures(facts({"female": 26, "male": 3, "other": 1})))
+    assert figures["participants"]["by_sex"]["female"] is None
+    assert disclosures(figures) == []
+    assert recover(figures) == {}
+
+
+def test_the_attacker_reads_a_lone_key_under_a_suppressed_total():
+    # The shape reports had before every category was listed (issue 15).
+    raw, _ = compute_figures(facts({"female": 2}))
+    old = {**raw, "participants": {**raw["participants"], "trained": None}}
+    old["participants"]["by_sex"] = {"female": None}
+    assert "every person trained has by_sex = female" in disclosures(old)
+
+
+PEOPLE = [  # who asked to join one Niger session: (sex, organisation kind, nationality)
+    ("female", "government", "NER"),
+    ("female", "government", "NER"),
+    ("female", "civil_society", "NER"),
+    ("male", "civil_society", "NER"),
+    ("male", "academia", "MLI"),
+    ("other", "government", "NER"),
+]
+
+
+def niger(trained: tuple[int, ...]) -> Facts:
+    people = [
+        PersonRow(f"p{i}", sex, kind, nat, nat, True) for i, (sex, kind, nat) in enumerate(PEOPLE)
+    ]
+    enrolments = [
+        EnrolmentRow(f"e{i}", "s1", f"p{i}", True, False, False, False) for i in range(len(PEOPLE))
+    ]
+    completions = [
+        CompletionRow(f"e{i}", "s1", f"p{i}", "completed" if i in trained else "not_completed")
+        for i in range(len(PEOPLE))
+    ]
+    return Facts(sessions=[S], people=people, enrolments=enrolments, completions=completions)
+
+
+def test_whichever_two_people_were_trained_the_report_is_the_same():
+    """The attacker sees the same keys, numbers and suppression pattern whoever the two are:
+    nothing but the published numbers (six enrolled, two trained or fewer than five) is said."""
+    reports = []
+    for i, j in itertools.combinations(range(len(PEOPLE)), 2):
+        figures, suppressed = protect(*compute_figures(niger((i, j))))
+        assert disclosures(figures) == [] and recover(figures) == {}
+        reports.append((figures, suppressed, key_sets(figures), pattern(figures)))
+    assert all(r == reports[0] for r in reports)
+    assert key_sets(reports[0][0])["by_nationality"] == ("MLI", "NER", "unknown")

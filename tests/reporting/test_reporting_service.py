@@ -18,6 +18,7 @@ from tests.auth import headers
 from tests.harness import eventually, publish_event, publish_raw, read_stream
 from tests.reporting import scenario
 from tests.reporting.attacker import recover
+from tests.unit.test_report_contract import report_validator
 
 pytestmark = pytest.mark.integration
 
@@ -33,10 +34,19 @@ EXPECTED_COM = {
     },
     "participants": {
         "trained": 30,
-        "by_sex": {"female": 17, "male": None, "undisclosed": None},
-        "by_organisation_kind": {"academia": None, "civil_society": None, "government": 22},
-        "by_nationality": {"COM": 30},
-        "by_residence": {"COM": None, "FRA": None},
+        # Every category is listed, with nobody in it or not (issue 15).
+        "by_sex": {"female": 17, "male": None, "other": 0, "undisclosed": None, "unknown": 0},
+        "by_organisation_kind": {
+            "academia": None,
+            "agency_staff": 0,
+            "civil_society": None,
+            "government": 22,
+            "international_organisation": 0,
+            "private_sector": 0,
+            "unknown": 0,
+        },
+        "by_nationality": {"COM": 30, "FRA": 0, "unknown": 0},
+        "by_residence": {"COM": None, "FRA": None, "unknown": 0},
     },
     "enrolments": {"confirmed": 30, "waitlisted": None, "rejected": None, "cancelled": 0},
     "completion": {
@@ -146,7 +156,7 @@ async def test_the_moroni_scenario_gives_its_known_figures_with_the_right_cells_
         report = res.json()
         assert figures_only(report) == EXPECTED_COM
         assert report["suppressed_cells"] == SUPPRESSED_COM
-        assert report["figures"]["definition_version"] == "1"
+        assert report["figures"]["definition_version"] == "2"
         prov = report["figures"]["provenance"]
         assert sum(prov["events_applied"].values()) == s.handled
         assert prov["last_event_time"] is not None
@@ -232,6 +242,10 @@ async def test_closing_a_session_publishes_its_summary_to_each_scope(js, reporti
     assert figures_only(data) == EXPECTED_COM
     assert data["suppressed_cells"] == SUPPRESSED_COM
     assert data["figures"]["provenance"]["closing_event_id"]
+    # Every published report (the Niger one with its small groups too) fits the exported schema.
+    validator = report_validator()
+    for m in msgs:
+        validator.validate(json.loads(m.data))
 
 
 async def test_a_rebuild_from_the_streams_gives_the_same_reports(

@@ -10,10 +10,12 @@ from typing import Any
 
 from cohort_kit.auth import Principal, require
 from fastapi import APIRouter, HTTPException
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from . import store
 from .domain import delivery_id
+from .reportmail import read_unsubscribe_token
 
 
 class Delivery(BaseModel):
@@ -82,5 +84,24 @@ def make_api(runtime: Any) -> APIRouter:
                 con, "delivery_id", new["delivery_id"], agencies=agencies
             )
             return _out(created)[0]
+
+    @api.get("/unsubscribe", response_class=HTMLResponse, summary="Stop report e-mails.")
+    async def unsubscribe(token: str) -> HTMLResponse:
+        """The link at the foot of every report e-mail: no more reports of that organisation
+        to that address (the registry entry stays; its owner can remove it)."""
+        try:
+            found = read_unsubscribe_token(runtime.settings.unsubscribe_secret, token)
+        except ValueError:
+            found = None
+        if found is None:
+            raise HTTPException(404, "unknown link")
+        org, address = found
+        async with runtime.pool.acquire() as con:
+            await store.unsubscribe(con, org, address)
+        return HTMLResponse(
+            "<!DOCTYPE html><html><body><p>You will receive no more reports of this "
+            "organisation. / Vous ne recevrez plus ces rapports. / "
+            "لن تتلقى هذه التقارير بعد الآن.</p></body></html>"
+        )
 
     return api

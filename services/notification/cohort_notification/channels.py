@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import time
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -65,6 +66,8 @@ class EmailChannel:
     async def _attachment_bytes(self, att: dict[str, str]) -> bytes | None:
         if "data_base64" in att:
             return base64.b64decode(att["data_base64"])
+        if att.get("required"):
+            return await self._required(att["url"])
         if "url" in att and self.s.attach_certificate_pdf:
             # The PDF is a convenience: unreachable means the message keeps only the link.
             try:
@@ -75,6 +78,20 @@ class EmailChannel:
             except httpx.HTTPError as exc:
                 log.info("attachment unreachable; link only", url=att["url"], error=repr(exc))
         return None
+
+    async def _required(self, url: str) -> bytes:
+        """A file the message is not sent without (a report's PDF): unreachable is retried."""
+        try:
+            resp = await self.http.get(url, timeout=self.s.http_timeout)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"attachment {url}: {exc!r}", permanent=False) from None
+        if resp.status_code != 200 or not resp.content:
+            raise DeliveryError(
+                f"attachment {url}: http {resp.status_code}",
+                permanent=http_status_is_permanent(resp.status_code)
+                and resp.status_code != 404,  # 404: reporting may not have committed it yet
+            )
+        return resp.content
 
     async def send(self, d: Any) -> None:
         if not _address_ok(d["address"]):
@@ -149,6 +166,29 @@ class WebhookChannel:
             "content-type": "application/json",
             "x-cohort-timestamp": ts,
             "x-cohort-signature": sign(self.s.webhook_secret, ts, body),
+            "x-cohort-delivery": d["delivery_id"],
+        }
+        await _post(self.http, d["address"], body, headers)
+
+
+class ReportWebhookChannel:
+    """A report event POSTed to a subscriber's system, signed with that subscription's secret
+    (read from the environment variable the registry names: the registry holds no secret)."""
+
+    def __init__(self, settings: NotificationSettings, http: httpx.AsyncClient) -> None:
+        self.s = settings
+        self.http = http
+
+    async def send(self, d: Any) -> None:
+        secret = os.environ.get(d["secret_ref"] or "")
+        if not secret:
+            raise DeliveryError(f"webhook secret {d['secret_ref']} is not set", permanent=True)
+        body = d["body_text"].encode()
+        ts = str(int(time.time()))
+        headers = {
+            "content-type": "application/cloudevents+json",
+            "x-cohort-timestamp": ts,
+            "x-cohort-signature": sign(secret, ts, body),
             "x-cohort-delivery": d["delivery_id"],
         }
         await _post(self.http, d["address"], body, headers)

@@ -7,7 +7,7 @@ import uuid
 import structlog
 from cohort_kit import NotYetApplicable, Router, Unit
 
-from . import store
+from . import reportmail, store
 from .notifier import Notifier
 
 log = structlog.get_logger(__name__)
@@ -38,7 +38,12 @@ def _who(participant: object) -> str | None:
 
 
 def make_routers(n: Notifier) -> dict[str, Router]:
-    intake, enrolment, certificates = Router(), Router(), Router()
+    intake, enrolment, certificates, reports = Router(), Router(), Router(), Router()
+
+    @reports.on("report.published.v1")
+    async def report_published(unit: Unit) -> None:
+        report = unit.payload.model_dump(mode="json")
+        await reportmail.queue(unit.con, unit.event.envelope, report, n.registry(), n.settings)
 
     @intake.on("course.published.v1")
     async def course_published(unit: Unit) -> None:
@@ -258,4 +263,5 @@ def make_routers(n: Notifier) -> dict[str, Router]:
         "notification-intake": intake,
         "notification-enrolment": enrolment,
         "notification-certificates": certificates,
+        "notification-reports": reports,
     }

@@ -27,6 +27,7 @@ from .domain import (
 )
 from .messages import compose, ics_attachment, session_context
 from .settings import NotificationSettings
+from .subscriptions import Registry
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -42,6 +43,14 @@ class Notifier:
     def __init__(self, settings: NotificationSettings, clock: Clock = utcnow) -> None:
         self.settings = settings
         self.clock = clock
+        self._registry: tuple[str | None, Registry] | None = None
+
+    def registry(self) -> Registry:
+        """The report subscriptions of the registry file in force (read once per path)."""
+        path = self.settings.registry_file
+        if self._registry is None or self._registry[0] != path:
+            self._registry = (path, Registry.load(path))
+        return self._registry[1]
 
     async def notify(
         self,

@@ -58,8 +58,38 @@ class NotificationSettings(ServiceSettings):
     give_up_after_seconds: float = Field(
         3 * 86400.0, description="A delivery still failing transiently after this is failed."
     )
+    report_webhook_give_up_after_seconds: float = Field(
+        86400.0,
+        description="Retry window of a report webhook; after it the delivery is failed and "
+        "dead-lettered on deadletter.notification with its reason.",
+    )
     attach_certificate_pdf: bool = Field(
         True, description="Fetch the certificate PDF from pdf_url and attach it, if reachable."
+    )
+
+    registry_file: str | None = Field(
+        None,
+        description="The organisation registry (deploy/access.yaml): its `subscriptions:` say "
+        "who gets which reports by e-mail or webhook; none = no report subscriptions.",
+    )
+    reports_base_url: str = Field(
+        "http://127.0.0.1:18083",
+        description="Reporting's HTTP base URL: report e-mails attach "
+        "`/reports/published/{id}?format=pdf|xlsx` from there.",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:18082",
+        description="This service's public base URL (unsubscribe links in report e-mails).",
+    )
+    unsubscribe_secret: str | None = Field(
+        None,
+        description="HMAC key of the unsubscribe links in report e-mails (no default: "
+        "required when COHORT_REGISTRY_FILE is set).",
+    )
+    report_files_secret: str | None = Field(
+        None,
+        description="Shared with reporting: the key of the signed links to published reports' "
+        "files (required when COHORT_REGISTRY_FILE is set).",
     )
 
     reminder_offsets: dict[str, float] = Field(
@@ -86,4 +116,15 @@ class NotificationSettings(ServiceSettings):
                 "COHORT_WEBHOOK_SECRET is not set (nor COHORT_WEBHOOK_SECRET_FILE) while "
                 "COHORT_WEBHOOK_URLS is: webhooks would go unsigned"
             )
+        if self.registry_file:
+            missing = [
+                f"COHORT_{name.upper()} is not set (nor COHORT_{name.upper()}_FILE)"
+                for name in ("unsubscribe_secret", "report_files_secret")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(
+                    "; ".join(missing) + " while COHORT_REGISTRY_FILE is: report e-mails "
+                    "need both (unsubscribe links, signed links to the report files)"
+                )
         return self

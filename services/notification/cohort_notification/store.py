@@ -204,8 +204,8 @@ async def insert_delivery(con: Con, row: dict[str, Any]) -> bool:
     inserted = await con.fetchval(
         """INSERT INTO deliveries (delivery_id, cause_id, recipient, channel, address, template,
                language, agency, correlationid, session_id, participant_id, subject, body_text,
-               body_html, attachments)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+               body_html, attachments, secret_ref)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
            ON CONFLICT DO NOTHING RETURNING true""",
         row["delivery_id"],
         row["cause_id"],
@@ -222,6 +222,7 @@ async def insert_delivery(con: Con, row: dict[str, Any]) -> bool:
         row["body_text"],
         row.get("body_html"),
         row.get("attachments", []),
+        row.get("secret_ref"),
     )
     if inserted:
         await con.execute("SELECT pg_notify($1, '')", DELIVERY_WAKE)
@@ -479,3 +480,19 @@ async def export_participant(con: Con, participant_id: str) -> dict[str, Any]:
         "reminders": await rows("SELECT * FROM reminders WHERE participant_id = $1"),
         "page_links": await rows("SELECT * FROM page_links WHERE participant_id = $1"),
     }
+
+
+async def unsubscribe(con: Con, org: str, address: str) -> None:
+    await con.execute(
+        "INSERT INTO report_unsubscribed (org, address) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        org,
+        address,
+    )
+
+
+async def unsubscribed(con: Con, org: str, address: str) -> bool:
+    return bool(
+        await con.fetchval(
+            "SELECT true FROM report_unsubscribed WHERE org = $1 AND address = $2", org, address
+        )
+    )

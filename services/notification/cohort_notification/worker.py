@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -21,10 +22,12 @@ import httpx
 import structlog
 from cohort_contracts import REGISTRY
 from cohort_contracts.notifications import NotificationFailed, NotificationSent
+from cohort_contracts.streams import DEADLETTER, deadletter_subject
+from cohort_kit.deadletter import deadletter_record
 from cohort_kit.outbox import derived_event_id, enqueue
 
 from . import store
-from .channels import Channel, EmailChannel, SmsChannel, WebhookChannel
+from .channels import Channel, EmailChannel, ReportWebhookChannel, SmsChannel, WebhookChannel
 from .domain import DeliveryError, backoff
 from .notifier import Clock, utcnow
 from .settings import NotificationSettings
@@ -48,7 +51,9 @@ class DeliveryWorker:
             "email": EmailChannel(settings, self.http),
             "sms": SmsChannel(settings, self.http),
             "webhook": WebhookChannel(settings, self.http),
+            "report_webhook": ReportWebhookChannel(settings, self.http),
         }
+        self.js: Any = None  # set by `run`: dead-letters of report webhooks
         self.clock = clock
         self.wake = asyncio.Event()
         self._sem = asyncio.Semaphore(settings.delivery_concurrency)
@@ -79,10 +84,15 @@ class DeliveryWorker:
                     await self._emit(con, d, None)
                     log.info("delivered", delivery_id=d["delivery_id"], channel=d["channel"])
                     return
-                too_old = self.clock() - d["created_at"] > timedelta(
-                    seconds=self.s.give_up_after_seconds
+                window = (
+                    self.s.report_webhook_give_up_after_seconds
+                    if d["channel"] == "report_webhook"
+                    else self.s.give_up_after_seconds
                 )
+                too_old = self.clock() - d["created_at"] > timedelta(seconds=window)
                 if error.permanent or too_old:
+                    if d["channel"] == "report_webhook":
+                        await self._deadletter(d, str(error), too_old)
                     await store.mark_failed(con, d["delivery_id"], str(error))
                     await self._emit(con, d, str(error))
                     log.warning("delivery failed", delivery_id=d["delivery_id"], error=str(error))
@@ -92,6 +102,32 @@ class DeliveryWorker:
                     )
                     await store.mark_retry(con, d["delivery_id"], delay, str(error))
                     log.info("delivery will be retried", delivery_id=d["delivery_id"], delay=delay)
+
+    async def _deadletter(self, d: Any, error: str, window_over: bool) -> None:
+        """Park a report webhook that will never be delivered on `deadletter.notification`,
+        with its reason and the body it would have posted (replayable by hand). Published
+        before the failure is committed; the Nats-Msg-Id makes a second try a duplicate."""
+        if self.js is None:
+            raise RuntimeError("no JetStream to dead-letter on")  # the round retries
+        reason = "retry_window_over" if window_over else "refused"
+        record = deadletter_record(
+            service="notification",
+            consumer="report_webhook",
+            reason=reason,
+            detail=f"{d['address']}: {error} (after {d['attempts']} attempts)",
+            subject=d["address"],
+            body=d["body_text"].encode(),
+            headers={"x-cohort-delivery": d["delivery_id"]},
+            stream=None,
+            stream_seq=None,
+            deliveries=d["attempts"],
+        )
+        await self.js.publish(
+            deadletter_subject("notification"),
+            json.dumps(record).encode(),
+            stream=DEADLETTER.name,
+            headers={"Nats-Msg-Id": f"deadletter:{d['delivery_id']}"},
+        )
 
     async def _emit(self, con: asyncpg.Connection, d: Any, error: str | None) -> None:
         if d["channel"] not in EVENT_CHANNELS:
@@ -134,6 +170,7 @@ class DeliveryWorker:
         return len(subjects)
 
     async def run(self, js: Any = None) -> None:
+        self.js = js
         listener = None
 
         def wake(*_: object) -> None:

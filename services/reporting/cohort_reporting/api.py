@@ -7,15 +7,18 @@ A caller reads only the audiences its organisation holds: a ministry its country
 
 from __future__ import annotations
 
+import hmac
 from datetime import date
 from typing import Any
 
+from cohort_contracts.reports import ReportPublished
 from cohort_kit import Runtime
 from cohort_kit.auth import Principal, forbidden, public, report_scope, require
+from cohort_kit.reportlinks import report_link_signature
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from . import dashboard, exports
+from . import dashboard, exports, store
 from .dashview import dashboard_view
 from .domain import InvalidScope, Scope
 from .periods import FIRST, LAST, InvalidPeriod, kind_of
@@ -69,7 +72,34 @@ def make_api(runtime: Runtime) -> APIRouter:
         format: str = Query("json", pattern="^(json|csv|xlsx|pdf)$"),
         caller: Principal = require("reports"),
     ) -> Response:
-        r = await report(caller, scope, start, end)
+        return files(await report(caller, scope, start, end), format)
+
+    @api.get(
+        "/reports/published/{report_id}",
+        summary="A report as it was published on REPORTS, in one of its forms.",
+        dependencies=[
+            public(
+                "a capability link: `sig` is the HMAC of the report id under the secret "
+                "reporting shares with notification (report e-mails); no valid sig, 404"
+            )
+        ],
+    )
+    async def get_published(
+        report_id: str,
+        format: str = Query("json", pattern="^(json|csv|xlsx|pdf)$"),
+        sig: str = Query("", max_length=128),
+    ) -> Response:
+        secret = runtime.settings.report_files_secret  # type: ignore[attr-defined]
+        if not secret or not hmac.compare_digest(sig, report_link_signature(secret, report_id)):
+            raise HTTPException(404, "no such published report")
+        assert runtime.pool is not None
+        async with runtime.pool.acquire() as con:
+            payload = await store.published_report(con, report_id)
+        if payload is None:
+            raise HTTPException(404, "no such published report")
+        return files(ReportPublished.model_validate(payload), format)
+
+    def files(r: ReportPublished, format: str) -> Response:
         name = f"report-{r.report_id.split(':')[-1]}.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if format == "json":

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import fmean
-from typing import Any
+from typing import Any, get_args
 
-DEFINITION_VERSION = "1"
+from cohort_contracts.figures import DEFINITION_VERSION  # 2: breakdowns list every category
+from cohort_contracts.values import OrganisationKind, Sex
+
 RATINGS = ("relevance", "will_improve_performance", "methodology", "content_quality")
 AGREE = 4  # 4 = agree, 5 = strongly agree
 GAIN_BUCKETS = (
@@ -195,11 +197,31 @@ class Counts:
     mean_gain: float | None = None
     distribution: dict[str, int] = field(default_factory=dict)
     notifications: dict[str, int] = field(default_factory=dict)  # sent / failed
+    # Countries (nationality or residence) of the counted people enrolled in the scope's
+    # sessions of the period, whatever became of them: the keys of the country breakdowns.
+    countries: set[str] = field(default_factory=set)
 
 
+UNKNOWN = "unknown"  # a person whose profile never arrived
 ATTRIBUTES = ("sex", "organisation_kind", "nationality", "residence")
 FLAGS = ("confirmed", "waitlisted", "rejected", "cancelled")
 TRAINED = ("completed", "attended")
+
+# Every breakdown of people lists the same keys whatever the people are, so that which keys
+# exist says nothing about who was trained (a lone `female` key under a suppressed total
+# once told that everyone trained was a woman). Sex and organisation kind have a fixed
+# vocabulary; countries are those seen in the scope's period (see `Counts.countries`).
+FIXED_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "sex": (*get_args(Sex), UNKNOWN),
+    "organisation_kind": (*get_args(OrganisationKind), UNKNOWN),
+}
+
+
+def categories(attribute: str, countries: Iterable[str]) -> list[str]:
+    """The keys of the breakdown of trained people by `attribute`."""
+    if attribute in FIXED_CATEGORIES:
+        return sorted(FIXED_CATEGORIES[attribute])
+    return sorted({*countries, UNKNOWN})
 
 
 def cascade(sessions: list[SessionRow], certified: set[str]) -> list[str]:
@@ -272,6 +294,13 @@ def count_facts(facts: Facts) -> Counts:
             for name, lo, hi in GAIN_BUCKETS
         },
         notifications={k: sum(n.status == k for n in notifications) for k in ("sent", "failed")},
+        countries={
+            getattr(people[pid], a)
+            for pid in {e.participant_id for e in enrolments}
+            | {c.participant_id for c in completions}
+            if pid in people
+            for a in ("nationality", "residence")
+        },
     )
 
 
@@ -307,7 +336,9 @@ def figures_from_counts(c: Counts) -> tuple[dict[str, Any], PrivacyRules]:
     rules.person_cells.append("participants.trained")
     for name in ATTRIBUTES:
         key = f"by_{name}"
-        participants[key] = dict(sorted(c.trained_by.get(name, {}).items()))
+        seen = c.trained_by.get(name, {})
+        keys = set(categories(name, c.countries)) | set(seen)  # never drop a counted person
+        participants[key] = {k: seen.get(k, 0) for k in sorted(keys)}
         parts = [f"participants.{key}.{v}" for v in participants[key]]
         rules.person_cells.extend(parts)
         rules.constraints.append(("participants.trained", parts))

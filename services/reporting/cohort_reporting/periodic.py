@@ -16,6 +16,7 @@ from cohort_contracts import REGISTRY
 from cohort_contracts.reports import ReportPublished
 from cohort_kit.outbox import derived_event_id, enqueue
 
+from . import store
 from .domain import Scope
 from .reports import build_report, report_subject_tail, subject_token
 
@@ -85,5 +86,6 @@ async def publish_due_periods(con: asyncpg.Connection, quiet_seconds: float) -> 
                 )
                 subject = spec.subject_for(agency, report_subject_tail(scope, kind))
                 await enqueue(con, envelope, subject=subject, stream=spec.stream)
+                await store.keep_published(con, report, scope, envelope.time)
                 count += 1
     return count

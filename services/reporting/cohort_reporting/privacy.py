@@ -3,9 +3,12 @@
 Primary suppression hides every count of people from 1 to 4. Secondary suppression then
 makes sure no hidden cell can be recomputed from what is shown: in every sum a reader knows
 (a total and its parts), a lone hidden part would equal the total minus the others, so the
-next smallest shown part is hidden too; a hidden total whose parts are all shown is hidden
-again through its smallest part. Figures computed from hidden cells (percentages, means)
-are hidden with them. Suppressed values become `null` and their paths are listed.
+next smallest shown part is hidden too (and more, until the hidden parts stand for at least 5
+people); a hidden total hides all its parts, zeros included (a zero next to a hidden total
+says what its few people are not). Every breakdown lists all its categories (see
+`domain.categories`), so the keys themselves say nothing. Figures computed from hidden
+cells (percentages, means) are hidden with them. Suppressed values become `null` and their
+paths are listed.
 """
 
 from __future__ import annotations
@@ -100,14 +103,7 @@ def suppressed_paths(
         for total, parts in rules.constraints:
             if not parts:
                 continue
-            lone = [p for p in parts if p in hidden]
-            pick: str | None
-            if total not in hidden and len(lone) == 1:
-                pick = smallest(parts) or total
-            elif total in hidden and not lone:
-                pick = smallest(parts)
-            else:
-                continue
+            pick = _secondary(total, parts, hidden, value, smallest)
             if pick is not None and pick not in hidden:
                 hidden.add(pick)
                 changed = True
@@ -115,6 +111,30 @@ def suppressed_paths(
         if any(i in hidden for i in inputs):
             hidden.add(path)
     return hidden
+
+
+def _secondary(
+    total: str,
+    parts: list[str],
+    hidden: set[str],
+    value: dict[str, Any],
+    smallest: Any,
+) -> str | None:
+    """The next cell to hide so that (total, parts) gives nothing away, or None.
+
+    - A shown total with one hidden part would give the part away; a shown total whose
+      hidden parts add up to 1-4 gives that small group away (e.g. "not women: 3").
+    - A hidden total hides all its parts: next to a hidden total even a part shown as 0
+      says something about its few people (all of them women when the only other hidden
+      part is `female`; none of them in government), so a small group is shown not at all.
+    """
+    lone = [p for p in parts if p in hidden]
+    if total in hidden:
+        return smallest(parts)
+    small = 0 < sum(value.get(p) or 0 for p in lone) < THRESHOLD
+    if len(lone) == 1 or (lone and small):
+        return smallest(parts) or total
+    return None
 
 
 def protect(

@@ -80,6 +80,7 @@ async def _enqueue(
     )
     subject = spec.subject_for(agency, report_subject_tail(scope, KIND))
     await enqueue(con, envelope, subject=subject, stream=spec.stream)
+    await store.keep_published(con, report, scope, row["closed_at"])
 
 
 async def run_publisher(

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 import asyncpg
-from cohort_contracts.reports import Period, ReportPublished, ReportScope
+from cohort_contracts.reports import Period, ReportPublished, ReportScope, subject_token
 
 from . import periods, store
 from .domain import DEFINITION_VERSION, Scope, figures_from_counts
 from .privacy import differencing_paths, protect
 
-_TOKEN = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def subject_token(value: str) -> str:
-    """A scope value as one NATS subject token: `EMM2.0` -> `EMM2_0`, `European Union` ->
-    `European_Union` (dots, spaces and wildcards are not allowed inside a token)."""
-    return _TOKEN.sub("_", value).strip("_") or "_"
+__all__ = ["build_report", "report_subject_tail", "subject_token"]  # the rule: contracts
 
 
 def report_subject_tail(scope: Scope, kind: str) -> str:

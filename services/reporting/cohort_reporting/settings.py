@@ -20,6 +20,11 @@ class ReportingSettings(ServiceSettings):
         description="A session summary waits until no event was applied for this long, so "
         "the completions and certificates that follow a closing are in it.",
     )
+    report_files_secret: str | None = Field(
+        None,
+        description="Shared with notification: the key of the signed links to published "
+        "reports' files (report e-mails). Unset: those links answer 404.",
+    )
     publish_reports: bool = Field(
         True, description="Publish session summaries (off while rebuilding projections)."
     )

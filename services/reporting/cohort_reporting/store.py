@@ -487,6 +487,16 @@ WHERE n.recipient IN (SELECT participant_id FROM r_enrolment
   AND {_COUNTED.format(col="n.recipient")}
 """
 
+# The countries seen in the scope's period: the keys of the country breakdowns (they must
+# not depend on who was trained, only on who took part at all).
+_COUNTRIES = """
+SELECT DISTINCT unnest(ARRAY[p.nationality, p.residence]) AS country
+FROM r_participant p
+WHERE p.statistics AND p.participant_id IN (
+    SELECT participant_id FROM r_enrolment WHERE session_id = any($1::text[])
+    UNION SELECT participant_id FROM r_completion WHERE session_id = any($1::text[]))
+"""
+
 
 async def count_facts(con: asyncpg.Connection, scope: Scope, start: date, end: date) -> Counts:
     """`domain.count_facts` of the scope's facts, counted by PostgreSQL."""
@@ -540,6 +550,7 @@ async def count_facts(con: asyncpg.Connection, scope: Scope, start: date, end: d
         mean_gain=mean(knowledge["mean_gain"]),
         distribution={n: knowledge[n] for n, _, _ in GAIN_BUCKETS},
         notifications=notifications,
+        countries={r["country"] for r in await con.fetch(_COUNTRIES, ids) if r["country"]},
     )
 
 
@@ -633,3 +644,25 @@ async def export_participant(con: asyncpg.Connection, participant_id: str) -> di
         "certificates": await rows("SELECT * FROM r_certificate WHERE participant_id = $1"),
         "notifications": await rows("SELECT * FROM r_notification WHERE recipient = $1"),
     }
+
+
+async def keep_published(con: asyncpg.Connection, report: Any, scope: Scope, at: datetime) -> None:
+    """The report as published (same transaction as its outbox row)."""
+    await con.execute(
+        """INSERT INTO r_published_report (report_id, scope_kind, scope_value, kind,
+               published_at, payload) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (report_id) DO NOTHING""",
+        report.report_id,
+        scope.kind,
+        scope.value,
+        report.kind,
+        at,
+        report.model_dump(mode="json"),
+    )
+
+
+async def published_report(con: asyncpg.Connection, report_id: str) -> dict[str, Any] | None:
+    row = await con.fetchrow(
+        "SELECT payload FROM r_published_report WHERE report_id = $1", report_id
+    )
+    return dict(row["payload"]) if row else None
