@@ -186,7 +186,7 @@ class Stack:
             "COHORT_SMTP_PORT": str(self.options.smtp_port),
             **secret_environment(service, self._secrets),
             # Report subscriptions (notification): the demo registry and reporting's files.
-            "COHORT_REGISTRY_FILE": str(self.options.registry),
+            "COHORT_SUBSCRIPTIONS_REGISTRY": str(self.options.registry),
             "COHORT_REPORTS_BASE_URL": f"http://127.0.0.1:{self.http_port('reporting')}",
             "COHORT_PUBLIC_URL": f"http://127.0.0.1:{self.http_port(service)}",
         }

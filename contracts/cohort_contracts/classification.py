@@ -263,8 +263,10 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
             "subject": DIRECT, "body_text": DIRECT, "body_html": DIRECT,
             "attachments": DIRECT, "status": NONE, "attempts": NONE, "next_attempt_at": NONE,
             "claimed_until": NONE, "in_doubt": NONE, "last_error": DIRECT,
-            "created_at": NONE, "sent_at": NONE,
+            "created_at": NONE, "sent_at": NONE, "secret_ref": NONE,
         },
+        # Officials who unsubscribed from report e-mails (organisation, their address).
+        "report_unsubscribed": {"org": NONE, "address": DIRECT, "at": NONE},
         "reminders": {
             "schedule_subject": QUASI, "session_id": NONE, "participant_id": QUASI,
             "label": NONE, "due_at": NONE, "start_date": NONE, "state": NONE,
@@ -281,6 +283,11 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
     },
     "reporting": {
         **_KIT,
+        # Reports as published: aggregates with their small cells already suppressed.
+        "r_published_report": {
+            c: NONE
+            for c in ("report_id", "scope_kind", "scope_value", "kind", "published_at", "payload")
+        },
         "r_course": {"course_id": NONE, "programme": NONE, "training_of_trainers": NONE},
         "r_session": {
             c: NONE

@@ -107,7 +107,7 @@ async def test_each_contact_gets_one_email_per_report_in_its_language_across_a_r
             nats_url,
             database_url,
             smtp.port,
-            registry_file=str(registry(tmp_path / "registry.yaml", hook.port)),
+            subscriptions_registry=str(registry(tmp_path / "registry.yaml", hook.port)),
             reports_base_url=f"http://127.0.0.1:{reporting.settings.http_port}",
             public_url="http://notification.example",
             report_webhook_give_up_after_seconds=45.0,
@@ -202,7 +202,7 @@ async def test_an_unsubscribed_contact_gets_no_more_reports(js, nats_url, databa
         nats_url,
         database_url,
         free_port(),
-        registry_file=str(registry(tmp_path / "registry.yaml", free_port())),
+        subscriptions_registry=str(registry(tmp_path / "registry.yaml", free_port())),
     )
     notification = Service(s)
     runtime = await notification.start()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cohort_kit.auth import Principal, require
-from fastapi import APIRouter, HTTPException
+from cohort_kit.auth import Principal, public, require
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -85,12 +85,18 @@ def make_api(runtime: Any) -> APIRouter:
             )
             return _out(created)[0]
 
-    @api.get("/unsubscribe", response_class=HTMLResponse, summary="Stop report e-mails.")
-    async def unsubscribe(token: str) -> HTMLResponse:
+    @api.get(
+        "/unsubscribe",
+        response_class=HTMLResponse,
+        summary="Stop report e-mails.",
+        dependencies=[public("the unsubscribe link of a report e-mail, HMAC-signed")],
+    )
+    async def unsubscribe(token: str = Query(..., max_length=2000)) -> HTMLResponse:
         """The link at the foot of every report e-mail: no more reports of that organisation
         to that address (the registry entry stays; its owner can remove it)."""
+        secret = runtime.settings.unsubscribe_secret
         try:
-            found = read_unsubscribe_token(runtime.settings.unsubscribe_secret, token)
+            found = read_unsubscribe_token(secret, token) if secret else None
         except ValueError:
             found = None
         if found is None:

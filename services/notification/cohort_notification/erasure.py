@@ -23,6 +23,9 @@ ERASES = {
     "participants": ("given_name", "family_name", "email", "phone"),
     "deliveries": ("address", "subject", "body_text", "body_html", "attachments", "last_error"),
     "digest_items": ("item_id", "detail"),
+    # An official's address, kept when they unsubscribed from report e-mails: gone too if it
+    # is the erased person's.
+    "report_unsubscribed": ("address",),
 }
 KEPT = (
     "participant (id, agency, language)",
@@ -50,6 +53,8 @@ async def participant_erasure_requested(unit: Unit) -> None:
         needles = [v for v in (old["email"], old["phone"]) if v]
         if needles:
             await store.forget_published_outbox(con, needles)
+        if old["email"]:
+            await store.forget_unsubscribed_address(con, old["email"])
     await confirm_erased(unit, kept=KEPT)
     log.info("participant forgotten", deliveries=scrubbed)
 

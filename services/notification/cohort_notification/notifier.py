@@ -47,7 +47,7 @@ class Notifier:
 
     def registry(self) -> Registry:
         """The report subscriptions of the registry file in force (read once per path)."""
-        path = self.settings.registry_file
+        path = self.settings.subscriptions_registry
         if self._registry is None or self._registry[0] != path:
             self._registry = (path, Registry.load(path))
         return self._registry[1]

@@ -67,7 +67,7 @@ class NotificationSettings(ServiceSettings):
         True, description="Fetch the certificate PDF from pdf_url and attach it, if reachable."
     )
 
-    registry_file: str | None = Field(
+    subscriptions_registry: str | None = Field(
         None,
         description="The organisation registry (deploy/access.yaml): its `subscriptions:` say "
         "who gets which reports by e-mail or webhook; none = no report subscriptions.",
@@ -84,12 +84,12 @@ class NotificationSettings(ServiceSettings):
     unsubscribe_secret: str | None = Field(
         None,
         description="HMAC key of the unsubscribe links in report e-mails (no default: "
-        "required when COHORT_REGISTRY_FILE is set).",
+        "required when COHORT_SUBSCRIPTIONS_REGISTRY is set).",
     )
     report_files_secret: str | None = Field(
         None,
         description="Shared with reporting: the key of the signed links to published reports' "
-        "files (required when COHORT_REGISTRY_FILE is set).",
+        "files (required when COHORT_SUBSCRIPTIONS_REGISTRY is set).",
     )
 
     reminder_offsets: dict[str, float] = Field(
@@ -116,7 +116,7 @@ class NotificationSettings(ServiceSettings):
                 "COHORT_WEBHOOK_SECRET is not set (nor COHORT_WEBHOOK_SECRET_FILE) while "
                 "COHORT_WEBHOOK_URLS is: webhooks would go unsigned"
             )
-        if self.registry_file:
+        if self.subscriptions_registry:
             missing = [
                 f"COHORT_{name.upper()} is not set (nor COHORT_{name.upper()}_FILE)"
                 for name in ("unsubscribe_secret", "report_files_secret")
@@ -124,7 +124,7 @@ class NotificationSettings(ServiceSettings):
             ]
             if missing:
                 raise ValueError(
-                    "; ".join(missing) + " while COHORT_REGISTRY_FILE is: report e-mails "
+                    "; ".join(missing) + " while COHORT_SUBSCRIPTIONS_REGISTRY is: report e-mails "
                     "need both (unsubscribe links, signed links to the report files)"
                 )
         return self

@@ -490,6 +490,10 @@ async def unsubscribe(con: Con, org: str, address: str) -> None:
     )
 
 
+async def forget_unsubscribed_address(con: Con, address: str) -> None:
+    await con.execute("DELETE FROM report_unsubscribed WHERE address = $1", address)
+
+
 async def unsubscribed(con: Con, org: str, address: str) -> bool:
     return bool(
         await con.fetchval(
