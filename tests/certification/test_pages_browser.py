@@ -30,7 +30,7 @@ async def test_the_verification_page_in_chromium_in_three_languages(js, service,
     from playwright.async_api import async_playwright
 
     row = await one_certificate(js, database_url)
-    code, cid = row["verification_code"], row["certificate_id"]
+    code, cid = row["verification_code"], row["url_id"]
     async with client(service) as http:
         credential = (await http.get(f"/credentials/{cid}")).json()
         pdf = (await http.get(f"/credentials/{cid}.pdf")).content
@@ -131,7 +131,7 @@ async def test_the_french_certificate_as_an_image(js, service, database_url):
     await one_certificate(js, database_url, languages=["fr"], country="COM", city="Moroni")
     (row,) = await eventually(lambda: count_at_least(database_url, 1))
     async with client(service) as http:
-        pdf = (await http.get(f"/credentials/{row['certificate_id']}.pdf")).content
+        pdf = (await http.get(f"/credentials/{row['url_id']}.pdf")).content
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Comores" in text and "nov. 2022" in text
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

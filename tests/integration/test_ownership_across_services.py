@@ -143,7 +143,10 @@ async def network(js, nats_url: str, pg_admin_dsn: str) -> AsyncIterator[Network
     async with contextlib.AsyncExitStack() as stack:
         dbs = {s: await stack.enter_async_context(fresh_database(pg_admin_dsn)) for s in SERVICES}
         runtimes = [
-            Runtime(enrolment, b.settings(nats_url, dbs["enrolment"], link_secret="t-link")),
+            Runtime(
+                enrolment,
+                b.settings(nats_url, dbs["enrolment"], link_secret="test-link-secret-of-ownership"),
+            ),
             Runtime(
                 build_certification(),
                 CertificationSettings(

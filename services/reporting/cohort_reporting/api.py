@@ -90,7 +90,8 @@ def make_api(runtime: Runtime) -> APIRouter:
         sig: str = Query("", max_length=128),
     ) -> Response:
         secret = runtime.settings.report_files_secret  # type: ignore[attr-defined]
-        if not secret or not hmac.compare_digest(sig, report_link_signature(secret, report_id)):
+        expected = report_link_signature(secret, report_id).encode() if secret else b""
+        if not secret or not hmac.compare_digest(sig.encode(), expected):
             raise HTTPException(404, "no such published report")
         assert runtime.pool is not None
         async with runtime.pool.acquire() as con:
