@@ -156,7 +156,9 @@ async def test_an_uploaded_file_is_checked_like_the_api_and_answered_in_words(
         too_big = await upload(http, b" " * (300 * 1024))
         assert too_big.status_code == 413 and says(too_big.text, TEXTS["fr"]["file_too_large"])
 
-        await publish_event(js, events.revocation(cid, reason="Issued to the wrong participant"))
+        await publish_event(
+            js, events.revocation(row["certificate_id"], reason="Issued to the wrong participant")
+        )
 
         async def revoked() -> Any:
             answer = (await http.post("/verify", json=credential)).json()

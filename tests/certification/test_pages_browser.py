@@ -92,7 +92,10 @@ async def test_the_verification_page_in_chromium_in_three_languages(js, service,
                 await context.close()
 
             # A revoked certificate, read on a desktop screen in French.
-            await publish_event(js, events.revocation(cid, reason="Délivré à la mauvaise personne"))
+            await publish_event(
+                js,
+                events.revocation(row["certificate_id"], reason="Délivré à la mauvaise personne"),
+            )
 
             async def revoked() -> bool | None:
                 async with client(service) as http:
