@@ -30,12 +30,20 @@ from cohort_cli.access import (
     subscriber_consumers,
 )
 from cohort_cli.embedded import free_port
-from cohort_cli.main import main as cohort
+from cohort_cli.main import parser
 from cohort_contracts.streams import TOPOLOGY, Topology
 from cohort_kit.topology import provision
 from nats.aio.client import Client
 
 from tests.operations.servers import NatsProcess, check_config
+
+
+def cohort(argv: list[str]) -> int:
+    """A `cohort` command in-process, without `main()`'s logging set-up (which would stay
+    configured, and cached, for every later test of this process)."""
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCESS = ROOT / "deploy" / "access.yaml"

@@ -7,10 +7,18 @@ import json
 
 import pytest
 from cohort_cli.keycloak import realm
-from cohort_cli.main import main as cohort
+from cohort_cli.main import parser
 from cohort_kit.auth import Registry
 
 from tests.auth import REGISTRY
+
+
+def cohort(argv: list[str]) -> int:
+    """A `cohort` command in-process, without `main()`'s logging set-up (which would stay
+    configured, and cached, for every later test of this process)."""
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
 
 pytestmark = pytest.mark.unit
 
