@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cohort_enrolment.links import Opened, Refusal, Signer
 from cohort_enrolment.pageview import status_of, verify_url
-from cohort_enrolment.texts import TEXTS, language
-from cohort_kit.languages import accepted
+from cohort_enrolment.texts import TEXTS, accepted, language
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -17,7 +17,6 @@ from typing import Any
 
 import asyncpg
 from cohort_kit.auth import public
-from cohort_kit.languages import accepted
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -29,7 +28,7 @@ from .credentials.document import Urls
 from .keyring import verification_methods
 from .localise import day
 from .settings import CertificationSettings
-from .texts import LANGUAGE_NAMES, LANGUAGES, RTL, TEXTS, certificate_language, language
+from .texts import LANGUAGE_NAMES, LANGUAGES, RTL, TEXTS, accepted, certificate_language, language
 from .verifyview import VerifyView, certificate_view, file_errors, unknown_view
 
 HERE = Path(__file__).parent

@@ -18,7 +18,6 @@ from urllib.parse import parse_qs
 import asyncpg
 import structlog
 from cohort_kit.auth import public
-from cohort_kit.languages import accepted
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -27,7 +26,7 @@ from starlette.background import BackgroundTask
 from . import store
 from .links import PAGE_PATH, Opened, Refusal
 from .pageview import page_view
-from .texts import RTL, TEXTS, language
+from .texts import RTL, TEXTS, accepted, language
 
 if TYPE_CHECKING:
     from cohort_kit import Runtime

@@ -14,7 +14,6 @@ from typing import Any
 from cohort_contracts.reports import ReportPublished
 from cohort_kit import Runtime
 from cohort_kit.auth import Principal, forbidden, public, report_scope, require
-from cohort_kit.languages import accepted
 from cohort_kit.reportlinks import report_link_signature
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -24,7 +23,7 @@ from .dashview import dashboard_view
 from .domain import InvalidScope, Scope
 from .periods import FIRST, LAST, InvalidPeriod, kind_of
 from .reports import build_report
-from .texts import language
+from .texts import accepted, language
 from .trend import trend
 
 MEDIA = {
