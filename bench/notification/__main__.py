@@ -301,7 +301,7 @@ async def run_notification(
             "delivery_wake": "LISTEN cohort_notification_deliveries (pg_notify on each insert)",
             "relay_poll_seconds": settings.relay_poll_seconds,
             "db_pool_max": settings.db_pool_max,
-            "smtp": "one connection per e-mail (aiosmtplib.send), no TLS/auth, local aiosmtpd",
+            "smtp": f"{settings.smtp_connections} kept sessions, no TLS/auth, local aiosmtpd",
         },
         "sessions": args.sessions,
     }

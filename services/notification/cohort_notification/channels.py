@@ -23,6 +23,7 @@ import structlog
 
 from .domain import DeliveryError, http_status_is_permanent, message_id, smtp_code_is_permanent
 from .settings import NotificationSettings
+from .smtppool import SmtpPool
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +42,10 @@ class EmailChannel:
     def __init__(self, settings: NotificationSettings, http: httpx.AsyncClient) -> None:
         self.s = settings
         self.http = http
+        self.smtp = SmtpPool(settings)  # sessions reused across deliveries
+
+    async def aclose(self) -> None:
+        await self.smtp.aclose()
 
     async def build(self, d: Any) -> EmailMessage:
         msg = EmailMessage()
@@ -98,17 +103,7 @@ class EmailChannel:
             raise DeliveryError(f"invalid address {d['address']!r}", permanent=True)
         msg = await self.build(d)
         try:
-            await aiosmtplib.send(
-                msg,
-                hostname=self.s.smtp_host,
-                port=self.s.smtp_port,
-                start_tls=self.s.smtp_starttls,
-                use_tls=self.s.smtp_use_tls,
-                validate_certs=self.s.smtp_validate_certs,
-                username=self.s.smtp_username,
-                password=self.s.smtp_password,
-                timeout=self.s.smtp_timeout,
-            )
+            await self.smtp.send(msg)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             permanent = all(smtp_code_is_permanent(c) for c in codes)

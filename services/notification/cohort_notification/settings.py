@@ -19,6 +19,15 @@ class NotificationSettings(ServiceSettings):
     smtp_username: str | None = Field(None, description="SMTP AUTH user, if any.")
     smtp_password: str | None = Field(None, description="SMTP AUTH password, if any.")
     smtp_timeout: float = Field(15.0, description="Seconds before an SMTP exchange times out.")
+    smtp_connections: int = Field(
+        4, ge=1, description="SMTP sessions kept open and reused (one message at a time each)."
+    )
+    smtp_idle_seconds: float = Field(
+        30.0, gt=0, description="A kept SMTP session idle longer than this is closed, not used."
+    )
+    smtp_messages_per_connection: int = Field(
+        100, ge=1, description="Messages sent on one SMTP session before it is closed."
+    )
     mail_from: str = Field(
         "Cohort <no-reply@cohort.example.org>", description="From: of every e-mail."
     )

@@ -194,6 +194,9 @@ class DeliveryWorker:
                 self.wake.clear()
         finally:
             await self.http.aclose()
+            for channel in self.channels.values():  # kept SMTP sessions
+                if closer := getattr(channel, "aclose", None):
+                    await closer()
             if listener is not None:
                 with contextlib.suppress(Exception):
                     await listener.remove_listener(store.DELIVERY_WAKE, wake)
