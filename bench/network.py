@@ -13,10 +13,10 @@ from cohort_cli.stack import Stack, StackOptions
 
 
 def _base_port() -> int:
-    """Four consecutive free ports for the services' HTTP servers."""
+    """Five consecutive free ports for the services' HTTP servers."""
     while True:
         base = free_port()
-        if base < 60000 and all(_is_free(base + i) for i in range(4)):
+        if base < 60000 and all(_is_free(base + i) for i in range(5)):
             return base
 
 
