@@ -186,14 +186,19 @@ def make_signin(runtime: Runtime) -> APIRouter:
         except Exception as exc:
             log.warning("token exchange failed", error=repr(exc))
             return refuse("The identity provider does not answer.")
-        token = answer.json().get("access_token") if answer.status_code == 200 else None
+        try:
+            body = answer.json() if answer.status_code == 200 else {}
+        except ValueError:
+            body = {}
+        token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str):
+            log.info("token endpoint refused the code", status=answer.status_code)
             return refuse("The identity provider refused the sign-in.")
         try:
             principal = await request.app.state.auth.principal(token)
         except (InvalidToken, AttributeError) as exc:
             return refuse(f"The access token is not valid here ({exc}).")
-        lifetime = answer.json().get("expires_in")
+        lifetime = body.get("expires_in")
         seconds = lifetime if isinstance(lifetime, int) and lifetime > 0 else 300
         log.info("signed in at the dashboard", org=principal.org, subject=principal.subject)
         back = "dashboard?" + flow["n"] if flow["n"] else "dashboard"
