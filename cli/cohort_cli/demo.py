@@ -159,5 +159,6 @@ async def show_access(stack: Any, data_dir: str) -> None:
         f'    curl -H "Authorization: Bearer $(cohort token ministry:NER{dd})" '
         f"'{url}?scope=country:NER'"
     )
+    say(f"  in a browser: http://127.0.0.1:{port}/dashboard (sign in as Niger, ministry:NER)")
     say("  over NATS, with the ministry's own user (its account receives only Niger's):")
     say(f"    nats sub --server \"$(cohort creds ministry:NER{dd})\" 'reports.country.NER.>'")

@@ -8,7 +8,11 @@ the services' production token path (JWKS fetch, signature, `iss`/`aud`/`exp`) r
 - `POST /token`: the client-credentials grant (`client_id` = an organisation id of the
   registry, e.g. `ministry:NER`; `client_secret` = the stack's development secret, kept in
   the data directory). The token carries `cohort_org` and `aud`, like the Keycloak clients
-  of docs/operations.md.
+  of docs/operations.md;
+- `GET /authorize` and `POST /token` with `grant_type=authorization_code`: people sign in
+  at the dashboard by picking an organisation of the registry (PKCE S256; devauthorize.py).
+
+Access tokens are JWTs with the JOSE header `typ: at+jwt` (RFC 9068).
 
 The signing key (ES256) is kept in `DATA/issuer/`, so tokens survive a restart of `cohort
 up`. Never deploy it: it hands a token for any organisation to anyone who has the secret.
@@ -27,13 +31,15 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import jwt
 from cohort_kit.auth import Registry
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
+
+from .devauthorize import HEADERS, AuthorizeError, Authorizer, error_page
 
 AUDIENCE = "cohort-api"
 ORG_CLAIM = "cohort_org"
@@ -94,6 +100,7 @@ class DevIssuer:
         self.key = load_or_create_key(self.home / "signing-key.pem")
         self.jwk = public_jwk(self.key)
         self.secret = self._secret()
+        self.authorizer = Authorizer(registry)
         self._server: ThreadingHTTPServer | None = None
         self.jwks_requests = 0  # how often the JWKS was fetched (tests of the refetch bound)
 
@@ -148,15 +155,39 @@ class DevIssuer:
             "issuer": self.issuer,
             "jwks_uri": self.jwks_url,
             "token_endpoint": f"{self.issuer}/token",
-            "grant_types_supported": ["client_credentials"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "authorization_endpoint": f"{self.issuer}/authorize",
+            "grant_types_supported": ["client_credentials", "authorization_code"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            "code_challenge_methods_supported": ["S256"],
             "id_token_signing_alg_values_supported": ["ES256"],
-            "response_types_supported": ["token"],
+            "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
         }
 
     def grant(self, form: dict[str, str], authorization: str | None) -> tuple[int, dict[str, Any]]:
-        """The token endpoint's answer to a client-credentials request (RFC 6749 §4.4)."""
+        """The token endpoint's answer (RFC 6749 §4.1.3 and §4.4)."""
+        if form.get("grant_type") == "authorization_code":
+            return self.code_grant(form)
+        return self.client_grant(form, authorization)
+
+    def code_grant(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """A person's code from the picker page, for a public client (no secret: PKCE)."""
+        org, why = self.authorizer.redeem(form)
+        if org is None:
+            return 400, {"error": "invalid_grant", "error_description": why}
+        client = form["client_id"]
+        # A person of `org`, signed in through `client` (Keycloak names it in `azp`).
+        token = self.mint(org, sub=f"person:{org}", client_id=client, azp=client)
+        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.lifetime}
+
+    def client_grant(
+        self, form: dict[str, str], authorization: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        """Client credentials: a system of an organisation (RFC 6749 §4.4)."""
         client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
         if authorization and authorization.lower().startswith("basic "):
             try:
@@ -191,24 +222,61 @@ class DevIssuer:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _page(self, status: int, text: str, location: str | None = None) -> None:
+                data = text.encode()
+                self.send_response(status)
+                if location is not None:
+                    self.send_header("Location", location)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Cache-Control", "no-store")
+                for name, value in HEADERS.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _authorize(self, params: dict[str, str], post: bool) -> None:
+                try:
+                    request, refusal = issuer.authorizer.check(params)
+                except AuthorizeError as exc:
+                    self._page(400, error_page(str(exc)))
+                    return
+                if request is None:
+                    assert refusal is not None
+                    self._page(303, "", refusal)
+                elif not post:
+                    self._page(200, issuer.authorizer.page(request))
+                elif params.get("org") not in {o for _, o, _ in issuer.authorizer.organisations()}:
+                    self._page(400, error_page("choose an organisation of the list"))
+                else:
+                    self._page(303, "", issuer.authorizer.issue(request, params["org"]))
+
+            def _form(self) -> dict[str, str]:
+                length = min(int(self.headers.get("Content-Length") or 0), 8192)
+                raw = parse_qs(self.rfile.read(length).decode(errors="replace"))
+                return {k: v[0] for k, v in raw.items()}
+
             def do_GET(self) -> None:
-                if self.path == "/.well-known/openid-configuration":
+                parts = urlsplit(self.path)
+                if parts.path == "/.well-known/openid-configuration":
                     self._send(200, issuer.discovery())
-                elif self.path == "/jwks":
+                elif parts.path == "/jwks":
                     issuer.jwks_requests += 1
                     self._send(200, issuer.jwks())
+                elif parts.path == "/authorize":
+                    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                    self._authorize(query, post=False)
                 else:
                     self._send(404, {"error": "not_found"})
 
             def do_POST(self) -> None:
-                if self.path != "/token":
+                if self.path == "/authorize":
+                    self._authorize(self._form(), post=True)
+                elif self.path == "/token":
+                    status, body = issuer.grant(self._form(), self.headers.get("Authorization"))
+                    self._send(status, body)
+                else:
                     self._send(404, {"error": "not_found"})
-                    return
-                length = min(int(self.headers.get("Content-Length") or 0), 8192)
-                raw = parse_qs(self.rfile.read(length).decode(errors="replace"))
-                form = {k: v[0] for k, v in raw.items()}
-                status, body = issuer.grant(form, self.headers.get("Authorization"))
-                self._send(status, body)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = int(self._server.server_address[1])

@@ -5,6 +5,12 @@ client-credentials grant), a hardcoded `cohort_org` claim and the `cohort-api` a
 so its access tokens are exactly what the services expect (docs/operations.md). Operators
 are people: they sign in with MFA and get `cohort_org: ops` from a group, set up by hand.
 Client secrets are not in the file: Keycloak generates them on import.
+
+People sign in at the dashboard through one public client, `cohort-dashboard`
+(authorization code, PKCE S256 required, redirect URI `<dashboard>/signin-callback`). Its
+access tokens get `cohort_org` from the person's user attribute of that name, which each
+organisation's group (one per organisation, generated here) sets: put a person in the group
+of their organisation, and nowhere else.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from cohort_kit.auth import Registry
 AUDIENCE = "cohort-api"
 ORG_CLAIM = "cohort_org"
 CLIENT_KINDS = ("agency", "ministry", "donor")
+GROUP_KINDS = (*CLIENT_KINDS, "ops")
+DASHBOARD_CLIENT = "cohort-dashboard"
+DASHBOARD_URL = "http://127.0.0.1:18083/"
 
 
 def _mapper(name: str, kind: str, config: dict[str, str]) -> dict[str, Any]:
@@ -67,7 +76,74 @@ def client(org_id: str, name: str, audience: str = AUDIENCE) -> dict[str, Any]:
     }
 
 
-def realm(registry: Registry, name: str = "cohort", audience: str = AUDIENCE) -> dict[str, Any]:
+def dashboard_client(dashboard_url: str, audience: str = AUDIENCE) -> dict[str, Any]:
+    """The public client people sign in with at the dashboard (no secret: PKCE S256)."""
+    base = dashboard_url.rstrip("/") + "/"
+    return {
+        "clientId": DASHBOARD_CLIENT,
+        "name": "Cohort dashboard",
+        "enabled": True,
+        "protocol": "openid-connect",
+        "publicClient": True,
+        "standardFlowEnabled": True,
+        "implicitFlowEnabled": False,
+        "directAccessGrantsEnabled": False,
+        "serviceAccountsEnabled": False,
+        "fullScopeAllowed": False,
+        "redirectUris": [base + "signin-callback"],
+        "webOrigins": ["+"],
+        "rootUrl": base,
+        "attributes": {
+            "pkce.code.challenge.method": "S256",
+            "post.logout.redirect.uris": base + "dashboard",
+        },
+        "protocolMappers": [
+            _mapper(
+                ORG_CLAIM,
+                "oidc-usermodel-attribute-mapper",
+                {
+                    "user.attribute": ORG_CLAIM,
+                    "claim.name": ORG_CLAIM,
+                    "jsonType.label": "String",
+                    "multivalued": "false",
+                    "aggregate.attrs": "false",
+                    "access.token.claim": "true",
+                    "id.token.claim": "false",
+                    "userinfo.token.claim": "false",
+                },
+            ),
+            _mapper(
+                "audience",
+                "oidc-audience-mapper",
+                {
+                    "included.custom.audience": audience,
+                    "access.token.claim": "true",
+                    "id.token.claim": "false",
+                },
+            ),
+        ],
+    }
+
+
+def groups(registry: Registry) -> list[dict[str, Any]]:
+    """One group per organisation people act for; its attribute becomes their claim."""
+    return sorted(
+        (
+            {"name": o.id, "attributes": {ORG_CLAIM: [o.id]}}
+            for o in registry
+            if o.kind in GROUP_KINDS
+        ),
+        key=lambda g: str(g["name"]),
+    )
+
+
+def realm(
+    registry: Registry,
+    name: str = "cohort",
+    audience: str = AUDIENCE,
+    *,
+    dashboard_url: str = DASHBOARD_URL,
+) -> dict[str, Any]:
     clients = [client(o.id, o.name, audience) for o in registry if o.kind in CLIENT_KINDS]
     return {
         "realm": name,
@@ -75,5 +151,9 @@ def realm(registry: Registry, name: str = "cohort", audience: str = AUDIENCE) ->
         "sslRequired": "external",
         "accessTokenLifespan": 300,  # five minutes: the revocation delay of a token
         "defaultSignatureAlgorithm": "ES256",
-        "clients": sorted(clients, key=lambda c: c["clientId"]),
+        "clients": [
+            *sorted(clients, key=lambda c: c["clientId"]),
+            dashboard_client(dashboard_url, audience),
+        ],
+        "groups": groups(registry),
     }

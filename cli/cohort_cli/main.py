@@ -181,7 +181,7 @@ def cmd_realm(args: argparse.Namespace) -> int:
 
     from .keycloak import realm
 
-    document = realm(Registry.load(args.file), args.name)
+    document = realm(Registry.load(args.file), args.name, dashboard_url=args.dashboard_url)
     Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
     print(f"wrote {args.out}: realm {args.name}, {len(document['clients'])} clients")
     return 0
@@ -309,6 +309,11 @@ def parser() -> argparse.ArgumentParser:
     rlm.add_argument("file", help="e.g. deploy/access.yaml")
     rlm.add_argument("--out", required=True, help="e.g. realm.json")
     rlm.add_argument("--name", default="cohort", help="realm name")
+    rlm.add_argument(
+        "--dashboard-url",
+        default="http://127.0.0.1:18083/",
+        help="where people open the dashboard (its sign-in client's redirect URI base)",
+    )
     rlm.set_defaults(func=cmd_realm)
 
     tok = sub.add_parser("token", help="print a bearer token of ORG for the running stack")

@@ -207,3 +207,43 @@ def test_symmetric_and_none_algorithms_cannot_be_configured():
     for bad in (["none"], ["HS256"], ["RS256", "HS512"], []):
         with pytest.raises(ValueError):
             allowed_algorithms(bad)
+
+
+@pytest.mark.parametrize(
+    ("header_typ", "claims", "accepted"),
+    [
+        pytest.param("at+jwt", {}, True, id="at+jwt"),
+        pytest.param("application/at+jwt", {}, True, id="application/at+jwt"),
+        pytest.param("JWT", {}, True, id="JWT"),
+        pytest.param(None, {}, True, id="no-typ"),
+        pytest.param("at+jwt", {"typ": "Bearer"}, True, id="keycloak-access-token"),
+        pytest.param("JWT", {"typ": "ID"}, False, id="keycloak-id-token"),
+        pytest.param("JWT", {"typ": "Refresh"}, False, id="keycloak-refresh-token"),
+        pytest.param("JWT", {"typ": "Logout"}, False, id="keycloak-logout-token"),
+        pytest.param("id+jwt", {}, False, id="header-id-token"),
+        pytest.param("secevent+jwt", {}, False, id="header-security-event"),
+        pytest.param("dpop+jwt", {}, False, id="header-dpop-proof"),
+    ],
+)
+async def test_only_access_tokens_are_accepted(own_issuer, header_typ, claims, accepted):
+    """An ID token or refresh token of the same issuer may carry the same claims: its type
+    (JOSE header `typ`, RFC 9068, or Keycloak's `typ` claim) keeps it out."""
+    app, _ = make_app(own_issuer)
+    body = jwt.decode(own_issuer.mint("ministry:NER"), options={"verify_signature": False})
+    head: dict[str, str] = {"kid": own_issuer.kid}
+    if header_typ is not None:
+        head["typ"] = header_typ
+    token = jwt.encode(body | claims, own_issuer.key, "ES256", headers=head)
+    if header_typ is None:  # PyJWT adds `typ: JWT` by default: take it out, re-sign
+        token = jwt.encode(
+            body | claims, own_issuer.key, "ES256", headers={"kid": own_issuer.kid, "typ": None}
+        )
+        assert "typ" not in jwt.get_unverified_header(token)
+    response = await call(app, token)
+    assert response.status_code == (200 if accepted else 401), response.text
+    if not accepted:
+        assert "not an access token" in response.headers["www-authenticate"]
+
+
+async def test_the_development_issuer_signs_at_jwt_access_tokens(own_issuer):
+    assert jwt.get_unverified_header(own_issuer.mint("ops"))["typ"] == "at+jwt"

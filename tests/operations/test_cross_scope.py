@@ -208,7 +208,7 @@ def cases(
                     (Request(url, ident=ident, unknown_ident=unknown), agency, agency in roster)
                 )
             return out
-    if path in ("/reports", "/dashboard"):
+    if path in ("/reports", "/dashboard", "/dashboard-download"):
         for scope in REPORT_SCOPES:
             kind, _, value = scope.partition(":")
             out.append(

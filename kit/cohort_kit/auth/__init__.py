@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .pages import clear_cookie_header, cookie_path, require_page, set_cookie
 from .registry import OPS, Organisation, Registry, report_scope, report_subjects, subject_token
 from .rules import (
     Authenticator,
@@ -45,12 +46,16 @@ __all__ = [
     "TokenValidator",
     "allowed_algorithms",
     "authenticator_from_settings",
+    "clear_cookie_header",
+    "cookie_path",
     "forbidden",
     "public",
     "report_scope",
     "report_subjects",
     "require",
+    "require_page",
     "route_table",
+    "set_cookie",
     "subject_token",
     "unauthorised",
     "undeclared_routes",

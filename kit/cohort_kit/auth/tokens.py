@@ -6,6 +6,9 @@
   configured (a public key used as an HMAC secret is the classic confusion attack).
 - The JWKS is cached; a token naming an unknown `kid` causes at most one refetch, and
   refetches are spaced by a cooldown so a flood of made-up `kid`s cannot hammer the issuer.
+- Only access tokens: the JOSE header `typ` is `at+jwt` (RFC 9068), `JWT` or absent, and a
+  Keycloak-style `typ` claim, when present, is `Bearer`. An ID token or a refresh token of
+  the same issuer, which may carry the same claims, is refused.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ ASYMMETRIC = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 DEFAULT_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
+# JOSE `typ` values of an access token (compared case-insensitively, RFC 7515 §4.1.9; the
+# `application/` prefix may be left out). Absent is allowed: many providers omit it.
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt", "jwt"})
+# Keycloak names its token kinds in a `typ` claim: `Bearer` for access tokens, `ID`,
+# `Refresh`, `Offline`, `Logout` for the others.
+ACCESS_TOKEN_CLAIM_TYPES = frozenset({"bearer"})
 
 
 class InvalidToken(Exception):
@@ -129,6 +138,9 @@ class TokenValidator:
         alg = header.get("alg")
         if alg not in p.algorithms:
             raise InvalidToken(f"algorithm {alg!r} not allowed")
+        typ = header.get("typ")
+        if typ is not None and (not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES):
+            raise InvalidToken(f"not an access token (typ {typ!r})")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("token names no signing key (kid)")
@@ -137,7 +149,7 @@ class TokenValidator:
         if declared is not None and declared != alg:
             raise InvalidToken("algorithm does not match the signing key")
         try:
-            return jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key.key,
                 algorithms=[alg],
@@ -148,3 +160,9 @@ class TokenValidator:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc) or type(exc).__name__) from None
+        kind = claims.get("typ")
+        if kind is not None and (
+            not isinstance(kind, str) or kind.lower() not in ACCESS_TOKEN_CLAIM_TYPES
+        ):
+            raise InvalidToken(f"not an access token (typ claim {kind!r})")
+        return claims

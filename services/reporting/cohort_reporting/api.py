@@ -1,5 +1,9 @@
 """HTTP: on-demand reports (JSON, CSV, XLSX, PDF) and the dashboard.
 
+The report routes take a bearer token only; the dashboard's pages (`/dashboard`,
+`/dashboard-download`) also take the sign-in cookie of a person (signin.py), and offer in
+their scope box only the scopes the caller's organisation may read (scopes.py).
+
 A caller reads only the audiences its organisation holds: a ministry its country
 (`reports:country:<ISO3>`), a donor itself, an agency its programmes; anything else is 403
 `insufficient_scope` (a report is computed for any scope, so 403 reveals nothing).
@@ -13,16 +17,17 @@ from typing import Any
 
 from cohort_contracts.reports import ReportPublished
 from cohort_kit import Runtime
-from cohort_kit.auth import Principal, forbidden, public, report_scope, require
+from cohort_kit.auth import Principal, forbidden, public, report_scope, require, require_page
 from cohort_kit.reportlinks import report_link_signature
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from . import dashboard, exports, store
+from . import dashboard, exports, scopes, store
 from .dashview import dashboard_view
 from .domain import InvalidScope, Scope
 from .periods import FIRST, LAST, InvalidPeriod, kind_of
 from .reports import build_report
+from .signin import SESSION, make_signin
 from .texts import accepted, language
 from .trend import trend
 
@@ -118,17 +123,36 @@ def make_api(runtime: Runtime) -> APIRouter:
         start: date | None = Query(None, alias="from"),
         end: date | None = Query(None, alias="to"),
         lang: str | None = Query(None, pattern="^[A-Za-z-]{2,12}$"),
-        caller: Principal = require("reports"),
+        caller: Principal = require_page("reports", cookie=SESSION),
     ) -> HTMLResponse:
-        scope = scope or _default_scope(caller)
         reader = language(lang, *accepted(request.headers.get("accept-language")))
-        parsed, first, last = parse(caller, scope, start, end)
         assert runtime.pool is not None
         async with runtime.pool.acquire() as con:
+            choices = await scopes.offered(con, caller)
+            scope = scope or (choices[0] if choices else _default_scope(caller))
+            parsed, first, last = parse(caller, scope, start, end)
             r = await build_report(con, parsed, first, last)
             buckets = await trend(con, parsed, first, last)
         view = dashboard_view(r, buckets, reader, start, end)
-        return HTMLResponse(dashboard.render(view, scope, start, end))
+        # A person signed in by cookie gets a sign-out button; a bearer caller has none.
+        signed_in = "authorization" not in request.headers and SESSION in request.cookies
+        page = dashboard.render(view, scope, start, end, choices=choices, signed_in=signed_in)
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    @api.get(
+        "/dashboard-download",
+        summary="The dashboard's view as a file (CSV, XLSX, PDF), for a signed-in person.",
+    )
+    async def get_dashboard_file(
+        scope: str = Query(..., examples=["country:NER"]),
+        start: date | None = Query(None, alias="from"),
+        end: date | None = Query(None, alias="to"),
+        format: str = Query("csv", pattern="^(json|csv|xlsx|pdf)$"),
+        caller: Principal = require_page("reports", cookie=SESSION),
+    ) -> Response:
+        return files(await report(caller, scope, start, end), format)
+
+    api.include_router(make_signin(runtime))
 
     @api.get(
         "/dashboard.css",

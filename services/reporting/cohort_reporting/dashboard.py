@@ -35,14 +35,23 @@ def query(scope: str, start: date | None, end: date | None, **more: str) -> str:
     return urlencode(params | more)
 
 
-def render(view: DashboardView, scope_text: str, start: date | None, end: date | None) -> str:
+def render(
+    view: DashboardView,
+    scope_text: str,
+    start: date | None,
+    end: date | None,
+    *,
+    choices: list[str] | None = None,
+    signed_in: bool = False,
+) -> str:
+    """`choices`: the scopes the scope box offers (None: a free text box, for operators)."""
     lang = view.lang
     switch = [
         (code, LANGUAGE_NAMES[code], "dashboard?" + query(scope_text, start, end, lang=code))
         for code in LANGUAGES
     ]
     downloads = [
-        (fmt, "reports?" + query(scope_text, start, end, format=fmt))
+        (fmt, "dashboard-download?" + query(scope_text, start, end, format=fmt))
         for fmt in ("csv", "xlsx", "pdf")
     ]
     n = max(len(view.trend), 1)
@@ -56,6 +65,8 @@ def render(view: DashboardView, scope_text: str, start: date | None, end: date |
         css=CSS_PATH,
         view=view,
         scope_text=scope_text,
+        choices=choices,
+        signed_in=signed_in,
         start=str(start or ""),
         end=str(end or ""),
         switch=switch,

@@ -28,3 +28,18 @@ class ReportingSettings(ServiceSettings):
     publish_reports: bool = Field(
         True, description="Publish session summaries (off while rebuilding projections)."
     )
+    # People at the dashboard: sign-in through the OIDC provider (authorization code + PKCE).
+    signin_issuer: str = Field(
+        "",
+        description="The OIDC provider people sign in with (its discovery document is "
+        "ISSUER/.well-known/openid-configuration). Empty: COHORT_AUTH_ISSUER.",
+    )
+    signin_client_id: str = Field(
+        "cohort-dashboard", description="The dashboard's public client at the provider."
+    )
+    signin_redirect_uri: str = Field(
+        "",
+        description="The callback registered at the provider, e.g. "
+        "https://reports.example.org/signin-callback. Empty: this request's own "
+        "<base>/signin-callback (fine on loopback, set it behind a proxy).",
+    )
