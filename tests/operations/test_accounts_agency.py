@@ -170,7 +170,7 @@ async def test_iom_reads_its_own_rejection_over_nats_after_being_offline(
 
 
 @pytest.mark.parametrize("user", ["AGENCY_IOM", "open-iom"])
-async def test_iom_cannot_read_icmpds_rejections_or_erasures_by_any_jetstream_call(
+async def test_iom_cannot_read_icmpds_reports_rejections_or_erasures_by_any_jetstream_call(
     server: Any, connect: Any, database_url: str, user: str
 ) -> None:
     await reject_one_each(connect, server, database_url)
@@ -178,6 +178,7 @@ async def test_iom_cannot_read_icmpds_rejections_or_erasures_by_any_jetstream_ca
     for prefix in (COHORT_API, "$JS.API"):
         js = iom.nc.jetstream(prefix=prefix, timeout=1)
         for stream, durable in (
+            ("REPORTS", reader_durable("AGENCY_ICMPD")),
             ("DEADLETTER", rejections_durable("AGENCY_ICMPD")),
             ("PRIVACY", erasures_durable("AGENCY_ICMPD")),
         ):
