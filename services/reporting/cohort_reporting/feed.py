@@ -106,7 +106,7 @@ def make_router(runtime: Runtime) -> APIRouter:
         async with runtime.pool.acquire() as con:
             scopes = await audiences(con, caller)
             found = await store.feed_position(con, report_id, scopes) if scopes else None
-            payload = await store.published_report(con, report_id) if found else None
+            payload = None if found is None else await store.published_report(con, report_id)
         if payload is None:  # unknown and another audience's: the same answer
             raise HTTPException(404, "no such report in your feed")
         return render(ReportPublished.model_validate(payload), format)
