@@ -7,12 +7,14 @@ ministry's `reports.country.<ISO3>.>`, a donor's `reports.donor.<donor>.>`. Noth
 crosses an account boundary, so no subject permission mistake and no JetStream API call can
 show one ministry another's reports. Subject permissions on each user are a second layer.
 
-Durable delivery (docs/decisions/0004-subscriber-delivery.md): each ministry and donor also
-has a durable pull consumer on REPORTS in the services' account, `reader-<ACCOUNT>`, filtered
-on its scope and provisioned by `cohort provision --access FILE`. Its account imports exactly
-three services of that one consumer: "next messages" (as `JS.<COHORT>.API.CONSUMER.MSG.NEXT.
-REPORTS.<durable>`), "consumer info" (likewise) and the acknowledgements
-`$JS.ACK.REPORTS.<durable>.>`. It can create, list, read or bind nothing else.
+Durable delivery (docs/decisions/0004-subscriber-delivery.md and 0005): every ministry,
+donor and agency also has its own durable pull consumers in the services' account
+(`cohort_cli.durables`): `reader-<ACCOUNT>` on REPORTS for its reports, and for an agency
+`rejections-<ACCOUNT>` on DEADLETTER (its own intake's dead-letters) and `erasures-<ACCOUNT>`
+on PRIVACY (`privacy.completed.<agency>`). They are provisioned by `cohort provision --access
+FILE`; the account imports exactly three services of each ("next messages" and "consumer
+info" as `JS.<COHORT>.API.CONSUMER.…`, and `$JS.ACK.<stream>.<durable>.>`). It can create,
+list, read or bind nothing else.
 
 Writes `DIR/accounts.conf` (included by the nats-server config; bcrypt hashes only) and
 `DIR/passwords.env` (mode 0600; the plaintext passwords, reused on the next run).
@@ -29,9 +31,16 @@ from typing import Any
 
 import bcrypt
 import yaml
-from cohort_contracts.streams import REPORTS, ConsumerSpec
+from cohort_contracts.streams import ConsumerSpec
 from cohort_kit.auth import Registry, report_subjects
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from . import durables
+from .durables import (  # noqa: F401 - re-exported: the names clients bind to
+    erasures_durable,
+    reader_durable,
+    rejections_durable,
+)
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -44,9 +53,10 @@ class ServiceUser(_Model):
     publishes: list[str] = Field(description="Subjects this service may publish (its streams).")
     jetstream_api: list[str] | None = Field(
         None,
-        description="A gateway (the ingress): exactly these JetStream API subjects, and no "
-        "dead-letter subject or message acks of its own. Unset: a consuming service, which "
-        "may use the whole JetStream API, ack, and park on deadletter.<name>.",
+        description="A least-privilege user (the ingress, the erasure worker): exactly these "
+        "JetStream API and ack subjects, and no dead-letter subject of its own unless "
+        "`publishes` names it. Unset: a consuming service, which may use the whole "
+        "JetStream API, ack, and park on deadletter.<name>[.<agency>].",
     )
 
 
@@ -125,11 +135,6 @@ def donor_account(donor: str) -> str:
     return f"DONOR_{donor.upper()}"
 
 
-def reader_durable(account: str) -> str:
-    """The durable consumer on REPORTS that keeps a ministry's or donor's place."""
-    return f"reader-{account}"
-
-
 def js_prefix(access: AccessFile) -> str:
     """The JetStream API prefix a ministry or donor client uses (`nc.jetstream(prefix=...)`)."""
     return f"JS.{access.services.account}.API"
@@ -153,47 +158,46 @@ def readers(access: AccessFile) -> list[tuple[str, list[str], list[str]]]:
     ]
 
 
-def subscriber_consumers(access: AccessFile) -> tuple[ConsumerSpec, ...]:
-    """The durable consumers `cohort provision --access` creates, one per ministry and donor.
+def agency_durables(access: AccessFile) -> list[tuple[str, ConsumerSpec]]:
+    """(account, consumer) of every agency: its programme reports (if it has programmes),
+    its own intake's dead-letters and its completed erasures."""
+    registry = Registry.from_dict(access.model_dump())
+    out: list[tuple[str, ConsumerSpec]] = []
+    for agency in access.agencies:
+        account = agency_account(agency)
+        found = registry.get(f"agency:{agency}")
+        if found is not None and (subjects := report_subjects(found)):
+            out.append((account, durables.reports_reader(account, subjects)))
+        out.append((account, durables.rejections_reader(account, agency)))
+        out.append((account, durables.erasures_reader(account, agency)))
+    return out
 
-    A subscriber may stay away for weeks: nothing is ever given up (`max_deliver` -1); a
-    fetched report not acknowledged within `ack_wait` comes again.
-    """
-    return tuple(
-        ConsumerSpec(
-            REPORTS.name,
-            reader_durable(account),
-            tuple(subjects),
-            f"Reports of {', '.join(x[:-2] for x in subjects)} for {account}, from where it "
-            "left off.",
-            ack_wait_seconds=60.0,
-            max_deliver=-1,
-            max_ack_pending=100,
-        )
+
+def account_durables(access: AccessFile) -> list[tuple[str, ConsumerSpec]]:
+    """(account, consumer) of every organisation's durable readers."""
+    subscribers = [
+        (account, durables.reports_reader(account, subjects))
         for account, subjects, _ in readers(access)
         if subjects
-    )
+    ]
+    return subscribers + agency_durables(access)
 
 
-def _reader_api(account: str, cohort: str, prefix: str) -> tuple[list[Any], list[Any], list[str]]:
-    """Exports (from the services' account), imports and publish permissions that give
-    `account` its own consumer on REPORTS and nothing more."""
-    durable = reader_durable(account)
-    next_ = f"CONSUMER.MSG.NEXT.{REPORTS.name}.{durable}"
-    info = f"CONSUMER.INFO.{REPORTS.name}.{durable}"
-    ack = f"$JS.ACK.{REPORTS.name}.{durable}.>"
-    exports = [
-        # A pull request is answered by many messages: a "stream" response.
-        {"service": f"$JS.API.{next_}", "response_type": "stream", "accounts": [account]},
-        {"service": f"$JS.API.{info}", "accounts": [account]},
-        {"service": ack, "accounts": [account]},
-    ]
-    imports = [
-        {"service": {"account": cohort, "subject": f"$JS.API.{next_}"}, "to": f"{prefix}.{next_}"},
-        {"service": {"account": cohort, "subject": f"$JS.API.{info}"}, "to": f"{prefix}.{info}"},
-        {"service": {"account": cohort, "subject": ack}},
-    ]
-    return exports, imports, [f"{prefix}.{next_}", f"{prefix}.{info}", ack]
+def subscriber_consumers(access: AccessFile) -> tuple[ConsumerSpec, ...]:
+    """The durable consumers `cohort provision --access` creates (`account_durables`)."""
+    return tuple(spec for _, spec in account_durables(access))
+
+
+def _durable_api(access: AccessFile, account: str) -> tuple[list[Any], list[Any], list[str]]:
+    """Exports, imports and publish permissions of every durable reader of `account`."""
+    exports: list[Any] = []
+    imports: list[Any] = []
+    publish: list[str] = []
+    for owner, spec in account_durables(access):
+        if owner == account:
+            e, i, p = durables.api(account, spec, access.services.account, js_prefix(access))
+            exports, imports, publish = exports + e, imports + i, publish + p
+    return exports, imports, publish
 
 
 def inbox_prefix(agency: str) -> str:
@@ -215,7 +219,9 @@ def _perm(publish: list[str] | None, subscribe: list[str] | None) -> dict[str, A
 def _service_publishes(name: str, spec: ServiceUser) -> list[str]:
     if spec.jetstream_api is not None:
         return [*spec.publishes, *spec.jetstream_api]
-    return [*spec.publishes, f"deadletter.{name}", "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]
+    # deadletter.<name>.<agency>: an agency's intake, readable by that agency (0005).
+    parked = [f"deadletter.{name}", f"deadletter.{name}.*"]
+    return [*spec.publishes, *parked, "$JS.API.>", "$JS.ACK.>", "_INBOX.>"]
 
 
 def build(
@@ -264,7 +270,11 @@ def build(
         for subject in reports:
             exports.append({"stream": subject, "accounts": [account]})
             imports.append({"stream": {"account": svc.account, "subject": subject}})
-        perms = _perm([intake], [f"{inbox_prefix(agency)}.>", *reports])
+        # Its own durable readers: programme reports, rejections, completed erasures.
+        api_exports, api_imports, publish = _durable_api(access, account)
+        exports.extend(api_exports)
+        imports.extend(api_imports)
+        perms = _perm([intake, *publish], [f"{inbox_prefix(agency)}.>", *reports])
         accounts[account] = {
             "users": [user(u, perms) for u in (spec.users or [agency])],
             "imports": imports,
@@ -273,7 +283,7 @@ def build(
     for account, subjects, users in readers(access):
         # Live reports as a core-NATS stream import, and the account's own durable consumer
         # for everything it has not acknowledged yet.
-        api_exports, api_imports, publish = _reader_api(account, svc.account, js_prefix(access))
+        api_exports, api_imports, publish = _durable_api(access, account)
         exports += [{"stream": subject, "accounts": [account]} for subject in subjects]
         exports.extend(api_exports)
         accounts[account] = {

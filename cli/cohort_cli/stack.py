@@ -142,7 +142,8 @@ class Stack:
         say(f"PostgreSQL on 127.0.0.1:{o.pg_port}")
         self.mail = MailSink(o.data_dir / "mail", o.smtp_port).start()
         say(f"SMTP catcher on 127.0.0.1:{o.smtp_port}, e-mails kept in {o.data_dir / 'mail'}")
-        for change in await provision_streams(self.nats_url):
+        readers = access.subscriber_consumers(access.load(o.registry))  # durable readers
+        for change in await provision_streams(self.nats_url, subscribers=readers):
             say(f"  {change}")
         for change in await provision_databases(self.admin_dsn, o.services):
             say(f"  {change}")

@@ -286,7 +286,10 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
         # Reports as published: aggregates with their small cells already suppressed.
         "r_published_report": {
             c: NONE
-            for c in ("report_id", "scope_kind", "scope_value", "kind", "published_at", "payload")
+            for c in (
+                "report_id", "scope_kind", "scope_value", "kind", "published_at", "payload",
+                "feed_seq",
+            )
         },
         "r_course": {"course_id": NONE, "programme": NONE, "training_of_trainers": NONE},
         "r_session": {

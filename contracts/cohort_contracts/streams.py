@@ -195,8 +195,21 @@ def consumers_of(service: str) -> tuple[ConsumerSpec, ...]:
     return tuple(spec for spec in CONSUMERS if spec.service == service)
 
 
-def deadletter_subject(service: str) -> str:
+def deadletter_subject(service: str, original: str | None = None) -> str:
+    """Where `service` parks a message: `deadletter.<service>.<agency>` for an agency's intake
+    (`original` is `intake.<agency>.…`; the token comes from the subject the agency's account
+    could publish on, never from a body), so that agency's own durable consumer can filter
+    on `deadletter.*.<agency>` (docs/decisions/0005-agency-feedback-over-nats.md); anything
+    else on `deadletter.<service>`."""
+    parts = (original or "").split(".")
+    if len(parts) >= 3 and parts[0] == "intake" and parts[1]:
+        return f"deadletter.{service}.{parts[1]}"
     return f"deadletter.{service}"
+
+
+# What `read_parked` reads: dead-letters, not the replay records of `cohort deadletters`
+# (`deadletter.replayed.<stream>.<seq>`, four tokens).
+DEADLETTER_RECORDS = ("deadletter.*", "deadletter.*.*")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Dead-letters: what can never be applied is parked on `deadletter.<service>` with its reason.
+"""Dead-letters: what can never be applied is parked on `deadletter.<service>` with its reason
+(`deadletter.<service>.<agency>` when it was that agency's intake, so the agency reads its own
+through its own durable consumer: docs/decisions/0005-agency-feedback-over-nats.md).
 
 The record keeps the original bytes (base64), headers, subject, stream and sequence, so a
 message can be inspected and replayed after a fix. A body over the size limit (reason
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cohort_contracts.streams import DEADLETTER, deadletter_subject
+from cohort_contracts.streams import DEADLETTER, DEADLETTER_RECORDS, deadletter_subject
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -88,7 +90,8 @@ class DeadLetters:
             )
         headers = {"Nats-Msg-Id": msg_id, "Cohort-Reason": record["reason"]}
         body = json.dumps(record, ensure_ascii=False).encode()
-        await self._publish(deadletter_subject(self._service), body, headers, DEADLETTER.name)
+        subject = deadletter_subject(self._service, record["subject"])
+        await self._publish(subject, body, headers, DEADLETTER.name)
         DEAD_LETTERS.labels(self._service, record["reason"]).inc()
 
 
@@ -112,19 +115,23 @@ async def read_parked(
     js: JetStreamContext,
     *,
     since: datetime | None = None,
-    subject: str = "deadletter.*",
+    subject: str | None = None,
     limit: int | None = None,
 ) -> list[Parked]:
     """Records on DEADLETTER (from `since`), oldest first, through a short-lived ephemeral
-    consumer: reading needs no durable state and works from any replica."""
+    consumer: reading needs no durable state and works from any replica. Every record by
+    default (`deadletter.<service>` and `deadletter.<service>.<agency>`), or `subject`."""
     config = ConsumerConfig(
+        filter_subjects=None if subject else list(DEADLETTER_RECORDS),
         deliver_policy=DeliverPolicy.BY_START_TIME if since else DeliverPolicy.ALL,
         opt_start_time=since,
         ack_policy=AckPolicy.NONE,
         inactive_threshold=30.0,
         mem_storage=True,
     )
-    sub = await js.pull_subscribe(subject, stream=DEADLETTER.name, config=config)
+    sub = await js.pull_subscribe(
+        subject or DEADLETTER_RECORDS[0], stream=DEADLETTER.name, config=config
+    )
     found: list[Parked] = []
     try:
         pending = (await sub.consumer_info()).num_pending or 0

@@ -294,7 +294,7 @@ class ErasureWorker:
             deliveries=meta.num_delivered,
         )
         await self.js.publish(
-            deadletter_subject("privacy"),
+            deadletter_subject("privacy", msg.subject),
             json.dumps(record, ensure_ascii=False).encode(),
             stream="DEADLETTER",
             headers={

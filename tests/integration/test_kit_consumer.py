@@ -74,7 +74,7 @@ async def test_unusable_messages_are_dead_lettered_with_their_reason(js, service
     assert all(d["service"] == "probe" and d["stream"] == "INTAKE" for d in records)
     assert "email" in records[1]["detail"]
     msgs = await read_stream(js, "DEADLETTER")
-    assert {m.subject for m in msgs} == {"deadletter.probe"}
+    assert {m.subject for m in msgs} == {"deadletter.probe.iom"}  # the agency's own token
     import base64
 
     assert base64.b64decode(records[0]["body_base64"]) == b"\xff not json"

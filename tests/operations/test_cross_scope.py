@@ -38,6 +38,11 @@ EXAMPLES = [
 ]
 SESSIONS = {"iom": "iom:ner-2023-03-emm2", "icmpd": "icmpd:irq-2022-11-reint-pm"}
 PARTICIPANTS = {"iom": "iom:p-ner-0001", "icmpd": "icmpd:p-irq-0001"}
+# Each session's summary for its country, as published (GET /reports/feed/{report_id}).
+SUMMARIES = {
+    "iom": ("NER", f"cohort:r-session_summary-{SESSIONS['iom']}-country-NER"),
+    "icmpd": ("IRQ", f"cohort:r-session_summary-{SESSIONS['icmpd']}-country-IRQ"),
+}
 REPORT_SCOPES = [
     "country:NER",
     "country:IRQ",
@@ -123,6 +128,13 @@ async def seeded(runtimes: dict[str, Runtime]) -> dict[str, str]:
                 return bool(r.json()["figures"]["provenance"]["sessions_covered"])
 
             await eventually(reported, timeout=120)
+
+        async def summaries() -> bool | None:
+            r = await reporting.get("/reports/feed", params={"limit": 100}, headers=auth("ops"))
+            stored = {i["report_id"] for i in r.json()["items"]}
+            return {rid for _, rid in SUMMARIES.values()} <= stored or None
+
+        await eventually(summaries, timeout=120)
     return deliveries
 
 
@@ -214,6 +226,14 @@ def cases(
             out.append(
                 (Request(path, {"scope": scope}), None, caller.allows(report_scope(kind, value)))
             )
+        return out
+    if path == "/reports/feed":  # which items it lists: tests/reporting/test_feed.py
+        return [(Request(path), None, caller.has_family("reports"))]
+    if "{report_id}" in path:
+        for agency, (country, rid) in SUMMARIES.items():
+            url = path.replace("{report_id}", rid)
+            allowed = caller.allows(report_scope("country", country))
+            out.append((Request(url, ident=rid, unknown_ident=f"{rid}-none"), agency, allowed))
         return out
     if path in ("/readyz", "/metrics"):
         return [(Request(path), None, caller.allows("ops"))]

@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse
 from . import dashboard, exports, scopes, store
 from .dashview import dashboard_view
 from .domain import InvalidScope, Scope
+from .feed import make_router as feed_router
 from .periods import FIRST, LAST, InvalidPeriod, kind_of
 from .reports import build_report
 from .signin import SESSION, make_signin
@@ -41,6 +42,7 @@ MEDIA = {
 
 def make_api(runtime: Runtime) -> APIRouter:
     api = APIRouter(tags=["reports"])
+    api.include_router(feed_router(runtime))  # GET /reports/feed (feed.py)
 
     def parse(
         caller: Principal, scope: str, start: date | None, end: date | None

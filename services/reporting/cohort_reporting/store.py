@@ -666,3 +666,41 @@ async def published_report(con: asyncpg.Connection, report_id: str) -> dict[str,
         "SELECT payload FROM r_published_report WHERE report_id = $1", report_id
     )
     return dict(row["payload"]) if row else None
+
+
+async def published_scopes(con: asyncpg.Connection) -> list[tuple[str, str]]:
+    """Every (scope kind, scope value) that has a published report (the feed's audiences)."""
+    rows = await con.fetch("SELECT DISTINCT scope_kind, scope_value FROM r_published_report")
+    return [(r["scope_kind"], r["scope_value"]) for r in rows]
+
+
+async def feed_position(
+    con: asyncpg.Connection, report_id: str, scopes: list[tuple[str, str]]
+) -> int | None:
+    """The feed order of `report_id`, if it is a report of one of `scopes`."""
+    return await con.fetchval(  # type: ignore[no-any-return]
+        """SELECT feed_seq FROM r_published_report
+           WHERE report_id = $1
+             AND (scope_kind, scope_value) IN (SELECT * FROM unnest($2::text[], $3::text[]))""",
+        report_id,
+        [k for k, _ in scopes],
+        [v for _, v in scopes],
+    )
+
+
+async def feed_page(
+    con: asyncpg.Connection, scopes: list[tuple[str, str]], after: int, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` reports of `scopes` stored after feed position `after`, oldest first."""
+    rows = await con.fetch(
+        """SELECT feed_seq, report_id, scope_kind, scope_value, kind, published_at, payload
+           FROM r_published_report
+           WHERE feed_seq > $1
+             AND (scope_kind, scope_value) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+           ORDER BY feed_seq LIMIT $4""",
+        after,
+        [k for k, _ in scopes],
+        [v for _, v in scopes],
+        limit,
+    )
+    return [dict(r) for r in rows]
