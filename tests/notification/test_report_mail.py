@@ -80,3 +80,4 @@ def test_an_unsubscribe_link_is_signed():
     token = unsubscribe_token("k", "ministry:NER", "dg@example.ne")
     assert read_unsubscribe_token("k", token) == ("ministry:NER", "dg@example.ne")
     assert read_unsubscribe_token("other", token) is None
+    assert read_unsubscribe_token("k", "\u00e9t\u00e9." + "\u00e9" * 32) is None  # typed, not a 500

@@ -43,7 +43,9 @@ def unsubscribe_token(secret: str, org: str, address: str) -> str:
 def read_unsubscribe_token(secret: str, token: str) -> tuple[str, str] | None:
     payload, _, mac = token.partition(".")
     good = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
-    if not hmac.compare_digest(mac, good):
+    # Compared as bytes: compare_digest refuses non-ASCII text, and a token is what a
+    # stranger may type (a forged one is refused, not a 500).
+    if not hmac.compare_digest(mac.encode(), good.encode()):
         return None
     org, address = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return str(org), str(address)
