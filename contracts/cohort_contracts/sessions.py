@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
+from .base import Part, Payload
 from .values import (
     Country,
     Email,
@@ -19,10 +20,8 @@ from .values import (
 )
 
 
-class Partner(BaseModel):
+class Partner(Part):
     """An organisation the session is delivered with."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Text = Field(
         description="Partner name.",
@@ -32,10 +31,8 @@ class Partner(BaseModel):
     country: Country | None = Field(default=None, description="Its country.", examples=["COM"])
 
 
-class Funding(BaseModel):
+class Funding(Part):
     """Who pays for the session."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     donor: Text = Field(description="Donor.", examples=["Netherlands", "Denmark", "European Union"])
     project: Text | None = Field(
@@ -43,7 +40,7 @@ class Funding(BaseModel):
     )
 
 
-class SessionScheduled(BaseModel):
+class SessionScheduled(Payload):
     """`session.scheduled.v1`: a course will be delivered; enrolment opens.
 
     Attributes:
@@ -52,8 +49,6 @@ class SessionScheduled(BaseModel):
         nomination_quotas: optional cap of seats per nominating organisation.
         enrolment_closes_at: requests standing in intake after this moment are rejected.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session id.", examples=["iom:com-2023-06-emm2"])
     course_id: Id = Field(description="Course delivered.", examples=["iom:emm2-national"])
@@ -117,10 +112,8 @@ class SessionScheduled(BaseModel):
         return self
 
 
-class SessionRescheduled(BaseModel):
+class SessionRescheduled(Payload):
     """`session.rescheduled.v1`: some facts of a scheduled session change; absent = unchanged."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session id.", examples=["iom:ner-2023-emm2"])
     start_date: date | None = Field(
@@ -150,18 +143,14 @@ class SessionRescheduled(BaseModel):
         return self
 
 
-class SessionCancelled(BaseModel):
+class SessionCancelled(Payload):
     """`session.cancelled.v1`: the session will not take place; its enrolments are cancelled."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session id.", examples=["iom:ner-2023-emm2"])
     reason: Text = Field(description="Why.", examples=["Security situation in the region"])
 
 
-class SessionClosed(BaseModel):
+class SessionClosed(Payload):
     """`session.closed.v1`: delivery finished; completion is decided now."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session id.", examples=["iom:com-2023-06-emm2"])
