@@ -14,8 +14,16 @@ and reports such fields instead of rejecting the event.
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
 
 CLOSED = ConfigDict(frozen=True, extra="forbid")
+RULE = "rule_violation"
+
+
+def broken_rule(message: str) -> PydanticCustomError:
+    """Raise it from a model validator: a rule between fields, beyond the JSON Schema (the
+    event is dead-lettered `rule_violation`, never `schema_violation`)."""
+    return PydanticCustomError(RULE, message)
 
 
 class Payload(BaseModel):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from .base import Payload
 from .courses import Qualification
-from .values import CertificateKind, Id, Text, Url
+from .values import CertificateKind, Id, Instant, Text, Url
 
 
 class CertificateRevocationRequested(Payload):
@@ -40,7 +40,7 @@ class CertificateIssued(Payload):
         description="Qualification certified, or null.",
         examples=[{"framework": "MQF", "level": 5, "credits": 4}],
     )
-    issued_at: AwareDatetime = Field(
+    issued_at: Instant = Field(
         description="When it was issued.", examples=["2022-11-28T16:00:00+03:00"]
     )
     credential_url: Url = Field(

@@ -7,9 +7,10 @@ the original bytes, where it was in its stream), so it can be read, fixed and re
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from .base import Record
+from .values import Instant
 
 CONTENT_TYPE = "application/json"
 
@@ -67,6 +68,6 @@ class DeadLetter(Record):
     body_text: str | None = Field(
         default=None, description="The body as text, when UTF-8 and short.", examples=["{...}"]
     )
-    dead_lettered_at: AwareDatetime = Field(
+    dead_lettered_at: Instant = Field(
         description="When it was parked.", examples=["2026-06-05T08:00:01+00:00"]
     )

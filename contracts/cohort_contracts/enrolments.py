@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from .base import Payload
-from .values import CancellationReason, Id, Outcome, Ratio, RejectionReason, Score, Text, Url
+from .values import (
+    CancellationReason,
+    Id,
+    Instant,
+    Outcome,
+    Ratio,
+    RejectionReason,
+    Score,
+    Text,
+    Url,
+)
 
 
 class EnrolmentRequested(Payload):
@@ -102,6 +112,6 @@ class ParticipantLinkRequested(Payload):
         description="Signed link to the participant page.",
         examples=["https://cohort.example.org/me?token=eyJhbGciOi"],
     )
-    expires_at: AwareDatetime = Field(
+    expires_at: Instant = Field(
         description="When the link stops working.", examples=["2023-06-12T08:00:00+00:00"]
     )

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from .base import Part
+from .base import Part, Payload
 from .values import Country, Email, Id, Language, OrganisationKind, Phone, Sex, Text
 
 
@@ -62,7 +62,7 @@ class PersonalData(Part):
         return cls.PERSONAL_FIELDS
 
 
-class ParticipantRegistered(PersonalData):
+class ParticipantRegistered(PersonalData, Payload):
     """`participant.registered.v1`: a person is registered, or their profile updated.
 
     Attributes:

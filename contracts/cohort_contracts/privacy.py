@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from .base import Part, Payload, Record
-from .values import Id, Text
+from .values import Id, Instant, Text
 
 ErasureReason = Literal["data_subject_request", "consent_withdrawn", "retention_expired"]
 
@@ -83,7 +83,7 @@ class AgencyDuty(Part):
 
     event_id: Text = Field(description="Event id.", examples=["0b7c6a8e-0001"])
     type: Text = Field(description="Event type.", examples=["participant.registered.v1"])
-    time: AwareDatetime = Field(description="Event time.", examples=["2023-06-05T08:00:00+03:00"])
+    time: Instant = Field(description="Event time.", examples=["2023-06-05T08:00:00+03:00"])
     fields: list[Text] = Field(description="Fields it held.", examples=[["email", "phone"]])
 
 

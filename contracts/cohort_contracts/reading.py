@@ -3,13 +3,16 @@
 Services are upgraded one at a time, so a reader still running today's contracts receives
 events written against a later minor version, which may carry optional fields it does not
 know. `read_payload(model, data, strict=False)` ignores such fields and names them, so the
-caller can count them; every other rule still applies. The edge (`cohort publish`, the
-ingress) reads with `strict=True`: what agencies send must match the newest contracts
-exactly, as the exported JSON Schemas say (`additionalProperties: false`).
+caller can count them; every other rule still applies, and values keep pydantic's lax
+forms (`"30"` for 30), as before. The edge (`cohort publish`, the ingress) reads with
+`strict=True`: what agencies send must match the newest contracts exactly as the exported
+JSON Schemas say: no unknown field (`additionalProperties: false`), JSON types as declared
+(no `"30"` for an integer, no `0` for a boolean), times in RFC 3339.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -18,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 M = TypeVar("M", bound=BaseModel)
 
 UNKNOWN_FIELD = "extra_forbidden"
+STRICT_CONTEXT = {"strict": True}  # seen by value rules that only the edge applies
 
 
 @dataclass(frozen=True)
@@ -29,11 +33,15 @@ class Reading(Generic[M]):
 
 
 def read_payload(model: type[M], data: Any, *, strict: bool) -> Reading[M]:
-    """Validate `data` as `model`; raise `ValidationError` if it breaks a rule.
+    """Validate decoded JSON `data` as `model`; raise `ValidationError` if it breaks a rule.
 
-    Strict: a field the model does not know is an error. Tolerant: it is left out of the
-    value and named in `unknown`. A message without unknown fields is validated once.
+    Strict: a field the model does not know is an error, and so is a value of another JSON
+    type (pydantic's strict JSON mode). Tolerant: an unknown field is left out of the value
+    and named in `unknown`. A message without unknown fields is validated once.
     """
+    if strict:
+        text = json.dumps(_integral(data))
+        return Reading(model.model_validate_json(text, strict=True, context=STRICT_CONTEXT))
     try:
         return Reading(model.model_validate(data))
     except ValidationError as exc:
@@ -63,3 +71,14 @@ def _path(loc: tuple[int | str, ...], data: Any) -> str:
             continue
         parts.append(str(step))
     return ".".join(parts)
+
+
+def _integral(node: Any) -> Any:
+    """JSON Schema counts `5.0` as an integer; pydantic's strict mode would not."""
+    if isinstance(node, float) and node.is_integer():
+        return int(node)
+    if isinstance(node, dict):
+        return {key: _integral(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_integral(value) for value in node]
+    return node

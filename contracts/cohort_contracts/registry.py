@@ -17,12 +17,14 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import limits
+from .base import RULE
 from .envelope import TYPE_PATTERN, CloudEvent, new_event_id, utcnow
 from .errors import (
     AgencyMismatch,
     ContractError,
     MalformedEnvelope,
     NotJson,
+    RuleViolation,
     SchemaViolation,
     UnknownEventType,
     Unparseable,
@@ -174,7 +176,9 @@ class Registry:
         try:
             payload = read_payload(spec.model, envelope.data, strict=strict)
         except ValidationError as exc:
-            raise SchemaViolation(_describe(exc, envelope.type)) from None
+            broken = {err["type"] for err in exc.errors(include_url=False)} == {RULE}
+            error = RuleViolation if broken else SchemaViolation
+            raise error(_describe(exc, envelope.type)) from None
         unknown += tuple(f"data.{path}" for path in payload.unknown)
         return Event(envelope=envelope, payload=payload.value, spec=spec, unknown_fields=unknown)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import Field, PlainSerializer, model_validator
 
-from .base import Part, Payload
+from .base import Part, Payload, broken_rule
 from .figures import Figures, LegacyFigures, check_figures
 from .values import Country, Id, Text
 
@@ -58,7 +58,7 @@ class ReportScope(Part):
     def _exactly_one(self) -> ReportScope:
         given = [v for v in (self.country, self.donor, self.programme) if v is not None]
         if len(given) != 1:
-            raise ValueError("scope needs exactly one of country, donor, programme")
+            raise broken_rule("scope needs exactly one of country, donor, programme")
         return self
 
 
@@ -71,7 +71,7 @@ class Period(Part):
     @model_validator(mode="after")
     def _in_order(self) -> Period:
         if self.end < self.start:
-            raise ValueError("period end is before start")
+            raise broken_rule("period end is before start")
         return self
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from .base import Part, Payload
+from .base import Part, Payload, broken_rule
 from .values import (
     Country,
     Email,
     Id,
+    Instant,
     Language,
     Mode,
     NonNegativeInt,
@@ -98,7 +99,7 @@ class SessionScheduled(Payload):
         description="Seats per nominating organisation; organisations not named are not capped.",
         examples=[{"Ministry of Migration and Displaced": 8}],
     )
-    enrolment_closes_at: AwareDatetime = Field(
+    enrolment_closes_at: Instant = Field(
         description="When enrolment closes (with offset).", examples=["2023-05-29T17:00:00+03:00"]
     )
     organiser_email: Email = Field(
@@ -108,7 +109,7 @@ class SessionScheduled(Payload):
     @model_validator(mode="after")
     def _dates_in_order(self) -> SessionScheduled:
         if self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
+            raise broken_rule("end_date is before start_date")
         return self
 
 
@@ -131,7 +132,7 @@ class SessionRescheduled(Payload):
     timezone: TimeZone | None = Field(
         default=None, description="New IANA zone.", examples=["Africa/Niamey"]
     )
-    enrolment_closes_at: AwareDatetime | None = Field(
+    enrolment_closes_at: Instant | None = Field(
         default=None, description="New enrolment closing.", examples=["2023-03-10T17:00:00+01:00"]
     )
     mode: Mode | None = Field(default=None, description="New delivery mode.", examples=["blended"])
@@ -139,7 +140,7 @@ class SessionRescheduled(Payload):
     @model_validator(mode="after")
     def _dates_in_order(self) -> SessionRescheduled:
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
+            raise broken_rule("end_date is before start_date")
         return self
 
 
