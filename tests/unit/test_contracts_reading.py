@@ -173,3 +173,16 @@ def test_dead_letters_are_declared_apart_from_cloudevents() -> None:
     assert document["components"]["schemas"]["DeadLetter"]["additionalProperties"] is False
     events = [m for name, m in document["components"]["messages"].items() if name != "DeadLetter"]
     assert events and all(m["contentType"] == "application/cloudevents+json" for m in events)
+
+
+def test_cohort_publish_and_the_ingress_refuse_what_readers_would_ignore() -> None:
+    from cohort_cli.publishing import Bounds, validate
+    from cohort_ingress.intake import validate as ingress_validate
+
+    line = json.dumps(newer_participant())
+    with pytest.raises(SchemaViolation, match="pronouns"):
+        validate(line, Bounds(max_bytes=1_048_576, max_depth=64))
+    with pytest.raises(SchemaViolation, match="pronouns"):
+        ingress_validate(line.encode(), "iom")
+    _, event = ingress_validate(json.dumps(factories.participant("iom:p-1")).encode(), "iom")
+    assert event.unknown_fields == ()
