@@ -177,8 +177,11 @@ def deadletter_schema() -> dict[str, Any]:
 def _declare_deadletters(
     channels: dict[str, Any], operations: dict[str, Any], messages: dict[str, Any]
 ) -> None:
-    """`deadletter.{service}`: a record per message a service can never apply."""
-    services = sorted({spec.service for spec in CONSUMERS})
+    """A record per message a service can never apply, on `deadletter.{service}`, or on
+    `deadletter.{service}.{agency}` when it was that agency's intake (its own consumer
+    filters `deadletter.*.<agency>`)."""
+    service = {"enum": sorted({s.service for s in CONSUMERS}), "description": "The parker."}
+    agency = {"description": "The `<agency>` token of the original intake subject."}
     messages[DEADLETTER_MESSAGE] = {
         "name": DEADLETTER_MESSAGE,
         "title": "Dead-letter record",
@@ -194,18 +197,29 @@ def _declare_deadletters(
         },
         "payload": {"$ref": f"#/components/schemas/{DEADLETTER_MESSAGE}"},
     }
-    channels[DEADLETTER_CHANNEL] = {
-        "address": "deadletter.{service}",
-        "description": f"Stream {DEADLETTER.name}. {DEADLETTER.description}",
-        "messages": {DEADLETTER_MESSAGE: {"$ref": f"#/components/messages/{DEADLETTER_MESSAGE}"}},
-        "parameters": {"service": {"enum": services, "description": "The parking service."}},
-    }
-    operations["park-deadletter"] = {
-        "action": "send",
-        "channel": {"$ref": f"#/channels/{DEADLETTER_CHANNEL}"},
-        "messages": [{"$ref": f"#/channels/{DEADLETTER_CHANNEL}/messages/{DEADLETTER_MESSAGE}"}],
-        "summary": "A service parks a message it can never apply (before acknowledging it).",
-    }
+    ref = {DEADLETTER_MESSAGE: {"$ref": f"#/components/messages/{DEADLETTER_MESSAGE}"}}
+    for channel_id, address, params, whose in (
+        (DEADLETTER_CHANNEL, "deadletter.{service}", {"service": service}, "any other message"),
+        (
+            f"{DEADLETTER_CHANNEL}-agency",
+            "deadletter.{service}.{agency}",
+            {"service": service, "agency": agency},
+            "an agency's intake",
+        ),
+    ):
+        channels[channel_id] = {
+            "address": address,
+            "description": f"Stream {DEADLETTER.name}: dead-letters of {whose}. "
+            f"{DEADLETTER.description}",
+            "messages": dict(ref),
+            "parameters": params,
+        }
+        operations[f"park-{channel_id}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{DEADLETTER_MESSAGE}"}],
+            "summary": f"A service parks {whose} it can never apply (before acknowledging it).",
+        }
 
 
 def dumps(document: dict[str, Any]) -> str:
