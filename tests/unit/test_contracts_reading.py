@@ -186,3 +186,11 @@ def test_cohort_publish_and_the_ingress_refuse_what_readers_would_ignore() -> No
         ingress_validate(line.encode(), "iom")
     _, event = ingress_validate(json.dumps(factories.participant("iom:p-1")).encode(), "iom")
     assert event.unknown_fields == ()
+
+
+def test_every_reader_is_tolerant_unless_it_asks_to_be_strict() -> None:
+    from cohort_contracts import parse_event
+
+    body = json.dumps(newer_participant())
+    assert parse_event(body, SUBJECT).unknown_fields  # what consumers and rebuilds call
+    assert REGISTRY.parse(body, SUBJECT).unknown_fields
