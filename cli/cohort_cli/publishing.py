@@ -53,12 +53,13 @@ def validate(line: str, bounds: Bounds) -> tuple[str, Event[Any]]:
     """(subject, event) for a line, or a `ContractError` as the consumers would raise it.
 
     The bounds come first: reading the subject parses the line, and a line nested 10,000
-    deep would make that parser fail outside the contract's errors.
+    deep would make that parser fail outside the contract's errors. Validation is strict: a
+    field the contracts do not know is refused here, at the edge (consumers would ignore it).
     """
     limits.check(line, max_bytes=bounds.max_bytes, max_depth=bounds.max_depth)
     subject = intake_subject(line)
     return subject, REGISTRY.parse(
-        line, subject, max_bytes=bounds.max_bytes, max_depth=bounds.max_depth
+        line, subject, max_bytes=bounds.max_bytes, max_depth=bounds.max_depth, strict=True
     )
 
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from .base import Payload
 from .values import AssessmentKind, Id, Score, Text
 
 
-class AttendanceRecorded(BaseModel):
+class AttendanceRecorded(Payload):
     """`attendance.recorded.v1`: a participant was (or was not) present on a day or module.
 
     No record counts as absent; a later record for the same day and module replaces it.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session.", examples=["iom:com-2023-06-emm2"])
     participant_id: Id = Field(description="Participant.", examples=["iom:p-com-0001"])
@@ -26,10 +25,8 @@ class AttendanceRecorded(BaseModel):
     present: bool = Field(description="Present or not.", examples=[True])
 
 
-class AssessmentRecorded(BaseModel):
+class AssessmentRecorded(Payload):
     """`assessment.recorded.v1`: a pre- or post-test score."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session.", examples=["iom:com-2023-06-emm2"])
     participant_id: Id = Field(description="Participant.", examples=["iom:p-com-0001"])

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from .base import Payload
 from .courses import Qualification
-from .values import CertificateKind, Id, Text, Url
+from .values import CertificateKind, Id, Instant, Text, Url
 
 
-class CertificateRevocationRequested(BaseModel):
+class CertificateRevocationRequested(Payload):
     """`certificate.revocation_requested.v1` (intake): an agency revokes one of its certificates."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     certificate_id: Id = Field(description="Certificate.", examples=["iom:cert-2023-000042"])
     reason: Text = Field(description="Why.", examples=["Issued to the wrong participant"])
 
 
-class CertificateIssued(BaseModel):
+class CertificateIssued(Payload):
     """`certificate.issued.v1`: a signed Open Badges 3.0 credential exists for an enrolment.
 
     Attributes:
@@ -26,8 +25,6 @@ class CertificateIssued(BaseModel):
         credential_url: where the signed credential (JSON-LD) is served.
         pdf_url: the printable certificate with its QR code.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     certificate_id: Id = Field(description="Certificate id.", examples=["icmpd:cert-2022-000007"])
     verification_code: str = Field(
@@ -43,7 +40,7 @@ class CertificateIssued(BaseModel):
         description="Qualification certified, or null.",
         examples=[{"framework": "MQF", "level": 5, "credits": 4}],
     )
-    issued_at: AwareDatetime = Field(
+    issued_at: Instant = Field(
         description="When it was issued.", examples=["2022-11-28T16:00:00+03:00"]
     )
     credential_url: Url = Field(
@@ -56,19 +53,15 @@ class CertificateIssued(BaseModel):
     )
 
 
-class CertificateRevoked(BaseModel):
+class CertificateRevoked(Payload):
     """`certificate.revoked.v1`: the certificate now verifies as revoked."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     certificate_id: Id = Field(description="Certificate.", examples=["iom:cert-2023-000042"])
     reason: Text = Field(description="Why.", examples=["Issued to the wrong participant"])
 
 
-class TrainerCertified(BaseModel):
+class TrainerCertified(Payload):
     """`trainer.certified.v1`: completing a Training-of-Trainers makes a certified trainer."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     trainer_id: Id = Field(description="Trainer (= participant id).", examples=["iom:p-wca-0013"])
     programme: Text = Field(description="Programme they may train.", examples=["EMM2.0"])

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from .base import Part, Payload
 from .values import CertificateKind, Id, Language, LocalisedText, Ratio, Score, Text, Url
 
 
-class Module(BaseModel):
+class Module(Part):
     """One module of a course's curriculum."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: Id = Field(description="Module code, unique within the course.", examples=["EMM2-M01"])
     title: LocalisedText = Field(
@@ -19,7 +18,7 @@ class Module(BaseModel):
     )
 
 
-class Qualification(BaseModel):
+class Qualification(Part):
     """A formal qualification the course leads to.
 
     Attributes:
@@ -27,8 +26,6 @@ class Qualification(BaseModel):
         level: framework level, 1 to 8.
         credits: credits awarded (ECTS for the MQF), if any.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     framework: str = Field(
         min_length=1,
@@ -42,7 +39,7 @@ class Qualification(BaseModel):
     )
 
 
-class CompletionRule(BaseModel):
+class CompletionRule(Part):
     """How completion is decided when a session closes (all bounds inclusive).
 
     Attributes:
@@ -50,8 +47,6 @@ class CompletionRule(BaseModel):
         pass_mark: post-test score needed, 0 to 100; null when the course has no test.
         evaluation_required: whether the participant must submit the evaluation.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_attendance_ratio: Ratio = Field(
         description="Minimum share of days or modules attended, 0 to 1.", examples=[0.8]
@@ -64,10 +59,8 @@ class CompletionRule(BaseModel):
     )
 
 
-class Material(BaseModel):
+class Material(Part):
     """A file participants download from their dashboard."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     title: LocalisedText = Field(
         description="Title by language.", examples=[{"fr": "Manuel du participant EMM2.0"}]
@@ -79,7 +72,7 @@ class Material(BaseModel):
     language: Language = Field(description="Language of the file.", examples=["fr"])
 
 
-class CoursePublished(BaseModel):
+class CoursePublished(Payload):
     """`course.published.v1`: an agency publishes (or updates) a course.
 
     Attributes:
@@ -88,8 +81,6 @@ class CoursePublished(BaseModel):
         certificate_kind: what participants who complete it receive.
         training_of_trainers: true for a ToT; completing it certifies a trainer.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     course_id: Id = Field(description="Course id.", examples=["iom:emm2-national"])
     programme: Text = Field(

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from .values import CancellationReason, Id, Outcome, Ratio, RejectionReason, Score, Text, Url
+from .base import Payload
+from .values import (
+    CancellationReason,
+    Id,
+    Instant,
+    Outcome,
+    Ratio,
+    RejectionReason,
+    Score,
+    Text,
+    Url,
+)
 
 
-class EnrolmentRequested(BaseModel):
+class EnrolmentRequested(Payload):
     """`enrolment.requested.v1` (intake): a participant asks for a seat in a session."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enrolment_id: Id = Field(description="Enrolment id.", examples=["iom:e-com-0001"])
     session_id: Id = Field(description="Session asked for.", examples=["iom:com-2023-06-emm2"])
@@ -22,10 +31,8 @@ class EnrolmentRequested(BaseModel):
     )
 
 
-class EnrolmentWithdrawn(BaseModel):
+class EnrolmentWithdrawn(Payload):
     """`enrolment.withdrawn.v1` (intake): the participant gives up the seat or place."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enrolment_id: Id = Field(description="Enrolment id.", examples=["iom:e-com-0007"])
     reason: Text | None = Field(
@@ -33,10 +40,8 @@ class EnrolmentWithdrawn(BaseModel):
     )
 
 
-class EnrolmentConfirmed(BaseModel):
+class EnrolmentConfirmed(Payload):
     """`enrolment.confirmed.v1`: the participant holds a seat."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enrolment_id: Id = Field(description="Enrolment id.", examples=["iom:e-com-0001"])
     session_id: Id = Field(description="Session.", examples=["iom:com-2023-06-emm2"])
@@ -49,10 +54,8 @@ class EnrolmentConfirmed(BaseModel):
     )
 
 
-class EnrolmentWaitlisted(BaseModel):
+class EnrolmentWaitlisted(Payload):
     """`enrolment.waitlisted.v1`: the seats are taken; the request waits."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enrolment_id: Id = Field(description="Enrolment id.", examples=["iom:e-com-0031"])
     session_id: Id = Field(description="Session.", examples=["iom:com-2023-06-emm2"])
@@ -60,10 +63,8 @@ class EnrolmentWaitlisted(BaseModel):
     position: int = Field(ge=1, description="1 = next to be promoted.", examples=[1])
 
 
-class EnrolmentRejected(BaseModel):
+class EnrolmentRejected(Payload):
     """`enrolment.rejected.v1`: the request cannot be granted."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enrolment_id: Id = Field(description="Enrolment id.", examples=["iom:e-com-0033"])
     session_id: Id = Field(description="Session.", examples=["iom:com-2023-06-emm2"])
@@ -71,10 +72,8 @@ class EnrolmentRejected(BaseModel):
     reason: RejectionReason = Field(description="Why.", examples=["session_full"])
 
 
-class EnrolmentCancelled(BaseModel):
+class EnrolmentCancelled(Payload):
     """`enrolment.cancelled.v1`: a confirmed or waitlisted enrolment ends before delivery."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enrolment_id: Id = Field(description="Enrolment id.", examples=["iom:e-com-0007"])
     reason: CancellationReason = Field(description="Why.", examples=["withdrawn"])
@@ -86,7 +85,7 @@ class EnrolmentCancelled(BaseModel):
     )
 
 
-class EnrolmentCompleted(BaseModel):
+class EnrolmentCompleted(Payload):
     """`enrolment.completed.v1`: the session closed and the outcome is decided.
 
     Attributes:
@@ -94,8 +93,6 @@ class EnrolmentCompleted(BaseModel):
         attendance_ratio: share of days (or modules) present, 0 to 1.
         pre_score, post_score: assessment scores, null when not recorded.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enrolment_id: Id = Field(description="Enrolment id.", examples=["iom:e-com-0001"])
     session_id: Id = Field(description="Session.", examples=["iom:com-2023-06-emm2"])
@@ -107,16 +104,14 @@ class EnrolmentCompleted(BaseModel):
     post_score: Score | None = Field(default=None, description="Post-test score.", examples=[81])
 
 
-class ParticipantLinkRequested(BaseModel):
+class ParticipantLinkRequested(Payload):
     """`participant.link_requested.v1`: a signed link to the participant's page, to e-mail."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     participant_id: Id = Field(description="Participant.", examples=["iom:p-com-0001"])
     link: Url = Field(
         description="Signed link to the participant page.",
         examples=["https://cohort.example.org/me?token=eyJhbGciOi"],
     )
-    expires_at: AwareDatetime = Field(
+    expires_at: Instant = Field(
         description="When the link stops working.", examples=["2023-06-12T08:00:00+00:00"]
     )

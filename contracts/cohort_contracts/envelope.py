@@ -7,7 +7,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from .values import Instant
 
 TYPE_PATTERN = re.compile(r"^(?P<name>[a-z_]+\.[a-z_]+)\.v(?P<version>[1-9][0-9]*)$")
 AGENCY_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
@@ -42,7 +44,7 @@ class CloudEvent(BaseModel):
         description="`<entity>.<verb>.v<N>` from the catalogue.",
         examples=["session.scheduled.v1"],
     )
-    time: AwareDatetime = Field(
+    time: Instant = Field(
         description="When it happened, RFC 3339 with offset.",
         examples=["2023-06-05T08:00:00+03:00"],
     )

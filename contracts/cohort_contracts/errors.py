@@ -50,6 +50,13 @@ class SchemaViolation(ContractError):
     reason = "schema_violation"
 
 
+class RuleViolation(ContractError):
+    """`data` matches the payload's JSON Schema but breaks a rule JSON Schema cannot state,
+    between fields (an end before its start); each model's description names its rules."""
+
+    reason = "rule_violation"
+
+
 class AgencyMismatch(ContractError):
     """The `agency` attribute differs from the `<agency>` token of the intake subject."""
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from .base import Part, Payload
 from .values import Id, LongText, Rating
 
 
-class Ratings(BaseModel):
+class Ratings(Part):
     """Agreement with four statements, 1 (strongly disagree) to 5 (strongly agree)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     relevance: Rating = Field(description="The content is relevant to my work.", examples=[5])
     will_improve_performance: Rating = Field(
@@ -20,10 +19,8 @@ class Ratings(BaseModel):
     content_quality: Rating = Field(description="The content was of good quality.", examples=[5])
 
 
-class EvaluationSubmitted(BaseModel):
+class EvaluationSubmitted(Payload):
     """`evaluation.submitted.v1`: a participant's (or an anonymous) evaluation of a session."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session.", examples=["iom:sen-2022-05-tot-2"])
     participant_id: Id | None = Field(

@@ -5,7 +5,8 @@
 
 One `<type>.schema.json` per event type: the whole CloudEvents envelope, `type` fixed to a
 constant and `data` replaced by the payload's schema, so an event validates as a whole.
-Plus `asyncapi.json` (AsyncAPI 3.0.0): one channel per subject, one message per type.
+Plus `asyncapi.json` (AsyncAPI 3.0.0): one channel per subject, one message per type, and
+the dead-letter channel with its own record schema (dead-letters are not CloudEvents).
 Output is deterministic (sorted keys, fixed indentation).
 """
 
@@ -18,15 +19,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from . import deadletters
 from .catalogue import REGISTRY
 from .envelope import CloudEvent
 from .registry import EventSpec, Registry
 from .reports import REPORT_KINDS, SCOPE_KINDS, TOKEN_PATTERN, TOKEN_RULE
+from .streams import CONSUMERS, DEADLETTER
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ASYNCAPI_FILE = "asyncapi.json"
 SCHEMA_SUFFIX = ".schema.json"
 REF_TEMPLATE = "#/$defs/{model}"
+EVENT_CONTENT_TYPE = "application/cloudevents+json"  # structured mode: the whole envelope
 PRODUCERS = {
     "ENROLMENT": "enrolment",
     "CERTIFICATION": "certification",
@@ -117,7 +121,7 @@ def asyncapi(registry: Registry = REGISTRY) -> dict[str, Any]:
             "name": spec.type,
             "title": spec.type,
             "summary": spec.description,
-            "contentType": "application/json",
+            "contentType": EVENT_CONTENT_TYPE,
             "payload": {"$ref": f"./{schema_file(spec.type)}"},
         }
         channel = channels.setdefault(
@@ -142,6 +146,7 @@ def asyncapi(registry: Registry = REGISTRY) -> dict[str, Any]:
                 f"publishes {spec.type}."
             ),
         }
+    _declare_deadletters(channels, operations, messages)
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -150,14 +155,71 @@ def asyncapi(registry: Registry = REGISTRY) -> dict[str, Any]:
             "description": "CloudEvents 1.0 (structured JSON) on NATS JetStream; "
             "see ARCHITECTURE.md. Every message's payload is the whole envelope.",
         },
-        "defaultContentType": "application/json",
+        "defaultContentType": EVENT_CONTENT_TYPE,
         "servers": {
             "nats": {"host": "localhost:4222", "protocol": "nats", "description": "JetStream."}
         },
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages},
+        "components": {"messages": messages, "schemas": {DEADLETTER_MESSAGE: deadletter_schema()}},
     }
+
+
+DEADLETTER_MESSAGE = "DeadLetter"
+DEADLETTER_CHANNEL = "deadletter-service"
+
+
+def deadletter_schema() -> dict[str, Any]:
+    """The JSON Schema of a dead-letter record."""
+    return deadletters.DeadLetter.model_json_schema(ref_template=REF_TEMPLATE)
+
+
+def _declare_deadletters(
+    channels: dict[str, Any], operations: dict[str, Any], messages: dict[str, Any]
+) -> None:
+    """A record per message a service can never apply, on `deadletter.{service}`, or on
+    `deadletter.{service}.{agency}` when it was that agency's intake (its own consumer
+    filters `deadletter.*.<agency>`)."""
+    service = {"enum": sorted({s.service for s in CONSUMERS}), "description": "The parker."}
+    agency = {"description": "The `<agency>` token of the original intake subject."}
+    messages[DEADLETTER_MESSAGE] = {
+        "name": DEADLETTER_MESSAGE,
+        "title": "Dead-letter record",
+        "summary": "A message that can never be applied, with its reason and original bytes. "
+        "Not a CloudEvent.",
+        "contentType": deadletters.CONTENT_TYPE,
+        "headers": {
+            "type": "object",
+            "properties": {
+                "Cohort-Reason": {"type": "string", "description": "The record's `reason`."},
+                "Nats-Msg-Id": {"type": "string", "description": "One per stream position."},
+            },
+        },
+        "payload": {"$ref": f"#/components/schemas/{DEADLETTER_MESSAGE}"},
+    }
+    ref = {DEADLETTER_MESSAGE: {"$ref": f"#/components/messages/{DEADLETTER_MESSAGE}"}}
+    for channel_id, address, params, whose in (
+        (DEADLETTER_CHANNEL, "deadletter.{service}", {"service": service}, "any other message"),
+        (
+            f"{DEADLETTER_CHANNEL}-agency",
+            "deadletter.{service}.{agency}",
+            {"service": service, "agency": agency},
+            "an agency's intake",
+        ),
+    ):
+        channels[channel_id] = {
+            "address": address,
+            "description": f"Stream {DEADLETTER.name}: dead-letters of {whose}. "
+            f"{DEADLETTER.description}",
+            "messages": dict(ref),
+            "parameters": params,
+        }
+        operations[f"park-{channel_id}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{DEADLETTER_MESSAGE}"}],
+            "summary": f"A service parks {whose} it can never apply (before acknowledging it).",
+        }
 
 
 def dumps(document: dict[str, Any]) -> str:

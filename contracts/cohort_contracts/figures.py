@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import ConfigDict, Field, RootModel, model_validator
 from pydantic.json_schema import JsonDict
 
+from .base import Part
 from .values import Mode, OrganisationKind
 
 DEFINITION_VERSION = "2"
@@ -52,11 +53,7 @@ CountryKey = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 _CLOSED_MAP: JsonDict = {"additionalProperties": False}
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SessionFigures(_Closed):
+class SessionFigures(Part):
     """Sessions of the scope starting in the period (not counts of people: never suppressed)."""
 
     scheduled: Sessions
@@ -74,7 +71,7 @@ class SessionFigures(_Closed):
     )
 
 
-class BySex(_Closed):
+class BySex(Part):
     """Trained people by sex: every category, always."""
 
     female: People
@@ -84,7 +81,7 @@ class BySex(_Closed):
     unknown: People = _part("People whose profile is not known; `null` when suppressed.", 0)
 
 
-class ByOrganisationKind(_Closed):
+class ByOrganisationKind(Part):
     """Trained people by the kind of their organisation: every category, always."""
 
     government: People
@@ -108,7 +105,7 @@ ByCountry = Annotated[
 ]
 
 
-class ParticipantFigures(_Closed):
+class ParticipantFigures(Part):
     trained: People = _part("Unique people with outcome completed or attended.", 30)
     by_sex: BySex = _part(
         "Trained people by sex.",
@@ -130,7 +127,7 @@ class ParticipantFigures(_Closed):
     by_residence: ByCountry
 
 
-class EnrolmentFigures(_Closed):
+class EnrolmentFigures(Part):
     """Enrolments by state (one promoted from the waitlist counts in confirmed and waitlisted)."""
 
     confirmed: People
@@ -139,7 +136,7 @@ class EnrolmentFigures(_Closed):
     cancelled: People
 
 
-class CompletionFigures(_Closed):
+class CompletionFigures(Part):
     decided: People = _part("Enrolments whose completion was decided.", 30)
     completed: People
     attended: People
@@ -147,33 +144,33 @@ class CompletionFigures(_Closed):
     rate_percent: Percent = _part("completed / decided, in percent.", 80.0)
 
 
-class CertificateFigures(_Closed):
+class CertificateFigures(Part):
     issued: People
     revoked: People
     valid: People = _part("issued - revoked.", 24)
 
 
-class TrainerFigures(_Closed):
+class TrainerFigures(Part):
     certified: People = _part("Trainer certificates whose ToT session is in scope.", 0)
     cascade_sessions: Sessions = _part("Sessions led by a certified trainer.", 1)
     cascade_participants_trained: People
 
 
-class Ratings(_Closed):
+class Ratings(Part):
     relevance: People
     will_improve_performance: People
     methodology: People
     content_quality: People
 
 
-class PercentRatings(_Closed):
+class PercentRatings(Part):
     relevance: Percent
     will_improve_performance: Percent
     methodology: Percent
     content_quality: Percent
 
 
-class SatisfactionFigures(_Closed):
+class SatisfactionFigures(Part):
     respondents: People = _part("Evaluations submitted.", 27)
     agree: Ratings = _part(
         "Answers 4 (agree) or 5 (strongly agree), per rating.",
@@ -195,7 +192,7 @@ class SatisfactionFigures(_Closed):
     )
 
 
-class GainDistribution(_Closed):
+class GainDistribution(Part):
     """People by knowledge gain (post - pre, in points)."""
 
     below_0: People
@@ -205,7 +202,7 @@ class GainDistribution(_Closed):
     thirty_and_more: People = Field(alias="30_and_more", description="Gain 30+.", examples=[0])
 
 
-class KnowledgeGainFigures(_Closed):
+class KnowledgeGainFigures(Part):
     participants: People = _part("People with both a pre- and a post-test.", 30)
     mean_pre: Points
     mean_post: Points
@@ -216,14 +213,14 @@ class KnowledgeGainFigures(_Closed):
     )
 
 
-class NotificationFigures(_Closed):
+class NotificationFigures(Part):
     """Messages to people enrolled in the scope's sessions."""
 
     sent: People
     failed: People
 
 
-class Provenance(_Closed):
+class Provenance(Part):
     """Where the numbers come from (not figures: never suppressed)."""
 
     definition_version: Literal["2"] = _part("Version of the figure definitions.", "2")
@@ -244,10 +241,10 @@ class Provenance(_Closed):
     )
 
 
-class Figures(_Closed):
+class Figures(Part):
     """The figures of a report, definition_version 2."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     definition_version: Literal["2"] = _part("Version of the figure definitions.", "2")
     sessions: SessionFigures = _part("Sessions of the scope starting in the period.", {})

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from .base import Payload
 from .values import Channel, Id, Language, LongText, Text
 
 
-class NotificationSent(BaseModel):
+class NotificationSent(Payload):
     """`notification.sent.v1`: one message delivered to one recipient on one channel.
 
     Attributes:
         recipient: the participant id (or organiser address) it went to.
         cause: id of the event that caused it; with recipient and channel, delivered once.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     notification_id: Id = Field(description="Notification id.", examples=["cohort:n-000123"])
     recipient: Text = Field(description="Recipient.", examples=["iom:p-com-0001"])

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from .base import Part, Payload
 from .values import Country, Email, Id, Language, OrganisationKind, Phone, Sex, Text
 
 
-class Organisation(BaseModel):
+class Organisation(Part):
     """Where a participant works."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Text = Field(
         description="Organisation name.",
@@ -25,7 +24,7 @@ class Organisation(BaseModel):
     kind: OrganisationKind = Field(description="Kind of organisation.", examples=["government"])
 
 
-class Consent(BaseModel):
+class Consent(Part):
     """What the participant agreed to.
 
     Attributes:
@@ -33,16 +32,12 @@ class Consent(BaseModel):
         statistics: may be counted in reports (anonymised, cells of at least 5).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     contact: bool = Field(description="Agrees to be contacted.", examples=[True])
     statistics: bool = Field(description="Agrees to be counted in statistics.", examples=[True])
 
 
-class PersonalData(BaseModel):
+class PersonalData(Part):
     """The fields that identify or reach a person."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = (
         "given_name",
@@ -67,7 +62,7 @@ class PersonalData(BaseModel):
         return cls.PERSONAL_FIELDS
 
 
-class ParticipantRegistered(PersonalData):
+class ParticipantRegistered(PersonalData, Payload):
     """`participant.registered.v1`: a person is registered, or their profile updated.
 
     Attributes:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from .values import Id, Text
+from .base import Part, Payload, Record
+from .values import Id, Instant, Text
 
 ErasureReason = Literal["data_subject_request", "consent_withdrawn", "retention_expired"]
 
@@ -26,20 +27,18 @@ ERASED_TEXT = "[erased]"
 ERASED_EMAIL = "erased@erased.example"
 
 
-class ParticipantErasureRequested(BaseModel):
+class ParticipantErasureRequested(Payload):
     """`participant.erasure_requested.v1`: forget this participant (only its agency may ask).
 
     Attributes:
         reason: why; `retention_expired` is published by the operator's retention sweeper.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     participant_id: Id = Field(description="Participant to forget.", examples=["iom:p-com-0001"])
     reason: ErasureReason = Field(description="Why.", examples=["data_subject_request"])
 
 
-class ParticipantErased(BaseModel):
+class ParticipantErased(Payload):
     """`participant.erased.v1`: one service has forgotten the participant (its confirmation).
 
     Attributes:
@@ -47,8 +46,6 @@ class ParticipantErased(BaseModel):
         cancelled_enrolments: live enrolments of sessions not yet started, now withdrawn.
         kept: what the service keeps, pseudonymous (for the completion notice).
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     participant_id: Id = Field(description="Participant.", examples=["iom:p-com-0001"])
     request_id: Text = Field(description="The request answered.", examples=["9a1d2c3b-0001"])
@@ -66,10 +63,8 @@ class ParticipantErased(BaseModel):
     )
 
 
-class RedactedSlot(BaseModel):
+class RedactedSlot(Part):
     """One stream message whose content was securely deleted."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     stream: Text = Field(description="Stream.", examples=["INTAKE"])
     seq: int = Field(ge=1, description="Stream sequence.", examples=[42])
@@ -83,18 +78,16 @@ class RedactedSlot(BaseModel):
     )
 
 
-class AgencyDuty(BaseModel):
+class AgencyDuty(Part):
     """An event the agency published with the person's data: it must erase its own copy."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: Text = Field(description="Event id.", examples=["0b7c6a8e-0001"])
     type: Text = Field(description="Event type.", examples=["participant.registered.v1"])
-    time: AwareDatetime = Field(description="Event time.", examples=["2023-06-05T08:00:00+03:00"])
+    time: Instant = Field(description="Event time.", examples=["2023-06-05T08:00:00+03:00"])
     fields: list[Text] = Field(description="Fields it held.", examples=[["email", "phone"]])
 
 
-class ErasureCompleted(BaseModel):
+class ErasureCompleted(Payload):
     """`erasure.completed.v1`: every service and stream has forgotten the participant.
 
     Published on `privacy.completed.<agency>`, the subject the agency waits on.
@@ -105,8 +98,6 @@ class ErasureCompleted(BaseModel):
         agency_must_erase: what the agency published and must now erase itself (Art. 19).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     participant_id: Id = Field(description="Participant.", examples=["iom:p-com-0001"])
     request_id: Text = Field(description="The request answered.", examples=["9a1d2c3b-0001"])
     reason: ErasureReason = Field(description="Reason.", examples=["data_subject_request"])
@@ -115,15 +106,13 @@ class ErasureCompleted(BaseModel):
     agency_must_erase: list[AgencyDuty] = Field(description="Agency's own duties.", examples=[[]])
 
 
-class RedactionRecord(BaseModel):
+class RedactionRecord(Record):
     """What explains a deleted slot; it holds no direct identifier.
 
     Attributes:
         event: the redacted message body (for events: the envelope with direct identifiers
             replaced by placeholders, extension-free); null when the slot held no event.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     stream: str
     seq: int

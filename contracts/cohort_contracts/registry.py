@@ -2,6 +2,8 @@
 
 `parse_event` is the one door every incoming message goes through. It tells apart the
 ways a message can be unusable (see `errors.py`), so dead-letters carry a precise reason.
+Readers are tolerant of fields they do not know (a later minor version); the edge parses
+with `strict=True` (see `reading.py`).
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import limits
+from .base import RULE
 from .envelope import TYPE_PATTERN, CloudEvent, new_event_id, utcnow
 from .errors import (
     AgencyMismatch,
     ContractError,
     MalformedEnvelope,
     NotJson,
+    RuleViolation,
     SchemaViolation,
     UnknownEventType,
     Unparseable,
     UnsupportedVersion,
     WrongSubject,
 )
+from .reading import read_payload
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -76,11 +81,16 @@ class EventSpec:
 
 @dataclass(frozen=True)
 class Event(Generic[P]):
-    """A parsed, validated event: its envelope and its typed payload."""
+    """A parsed, validated event: its envelope and its typed payload.
+
+    `unknown_fields` names what a tolerant read ignored (`data.organisation.branch`,
+    or an envelope attribute such as `traceparent`): empty when the event is exact.
+    """
 
     envelope: CloudEvent
     payload: P
     spec: EventSpec
+    unknown_fields: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -135,22 +145,25 @@ class Registry:
         *,
         max_bytes: int = limits.MAX_MESSAGE_BYTES,
         max_depth: int = limits.MAX_JSON_DEPTH,
+        strict: bool = False,
     ) -> Event[Any]:
         """Validate one message as it arrived on `subject`; raise a `ContractError` if unusable.
 
         The size and depth bounds are checked before the body is parsed. Whatever else goes
         wrong while parsing is an `Unparseable` contract error too: nothing escapes this door.
+        `strict`: a field the contracts do not know is a violation (the edge), instead of
+        being ignored and named in `Event.unknown_fields` (every reader in the network).
         """
         try:
             limits.check(body, max_bytes=max_bytes, max_depth=max_depth)
-            return self._parse(body, subject)
+            return self._parse(body, subject, strict)
         except ContractError:
             raise
         except Exception as exc:
             raise Unparseable(f"{type(exc).__name__}: {exc}"[:2000]) from exc
 
-    def _parse(self, body: bytes | str, subject: str) -> Event[Any]:
-        envelope = _decode_envelope(body)
+    def _parse(self, body: bytes | str, subject: str, strict: bool) -> Event[Any]:
+        envelope, unknown = _decode_envelope(body, strict)
         spec = self.spec(envelope.type)
         if not spec.accepts_subject(subject):
             raise WrongSubject(f"{envelope.type} does not belong on subject {subject!r}")
@@ -161,10 +174,13 @@ class Registry:
                     f"agency {envelope.agency!r} published on {subject!r} (agency token {token!r})"
                 )
         try:
-            payload = spec.model.model_validate(envelope.data)
+            payload = read_payload(spec.model, envelope.data, strict=strict)
         except ValidationError as exc:
-            raise SchemaViolation(_describe(exc, envelope.type)) from None
-        return Event(envelope=envelope, payload=payload, spec=spec)
+            broken = {err["type"] for err in exc.errors(include_url=False)} == {RULE}
+            error = RuleViolation if broken else SchemaViolation
+            raise error(_describe(exc, envelope.type)) from None
+        unknown += tuple(f"data.{path}" for path in payload.unknown)
+        return Event(envelope=envelope, payload=payload.value, spec=spec, unknown_fields=unknown)
 
     def build(
         self,
@@ -200,7 +216,7 @@ def encode(event: CloudEvent) -> bytes:
     return event.model_dump_json(exclude_none=True).encode()
 
 
-def _decode_envelope(body: bytes | str) -> CloudEvent:
+def _decode_envelope(body: bytes | str, strict: bool) -> tuple[CloudEvent, tuple[str, ...]]:
     try:
         raw = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -208,9 +224,10 @@ def _decode_envelope(body: bytes | str) -> CloudEvent:
     if not isinstance(raw, dict):
         raise MalformedEnvelope(f"body is JSON {type(raw).__name__}, not an object")
     try:
-        return CloudEvent.model_validate(raw)
+        envelope = read_payload(CloudEvent, raw, strict=strict)
     except ValidationError as exc:
         raise MalformedEnvelope(_describe(exc, "envelope")) from None
+    return envelope.value, envelope.unknown
 
 
 def _describe(exc: ValidationError, what: str) -> str:

@@ -11,8 +11,9 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import Field, PlainSerializer, model_validator
 
+from .base import Part, Payload, broken_rule
 from .figures import Figures, LegacyFigures, check_figures
 from .values import Country, Id, Text
 
@@ -46,10 +47,8 @@ def report_subject(scope_kind: str, value: str, kind: str) -> str:
     return f"reports.{scope_kind}.{subject_token(value)}.{kind}"
 
 
-class ReportScope(BaseModel):
+class ReportScope(Part):
     """Who the report is for: exactly one of `country`, `donor`, `programme`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     country: Country | None = Field(default=None, description="Partner country.", examples=["NER"])
     donor: Text | None = Field(default=None, description="Donor.", examples=["Netherlands"])
@@ -59,14 +58,12 @@ class ReportScope(BaseModel):
     def _exactly_one(self) -> ReportScope:
         given = [v for v in (self.country, self.donor, self.programme) if v is not None]
         if len(given) != 1:
-            raise ValueError("scope needs exactly one of country, donor, programme")
+            raise broken_rule("scope needs exactly one of country, donor, programme")
         return self
 
 
-class Period(BaseModel):
+class Period(Part):
     """An inclusive range of days."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     start: date = Field(description="First day.", examples=["2023-04-01"])
     end: date = Field(description="Last day, not before start.", examples=["2023-06-30"])
@@ -74,19 +71,17 @@ class Period(BaseModel):
     @model_validator(mode="after")
     def _in_order(self) -> Period:
         if self.end < self.start:
-            raise ValueError("period end is before start")
+            raise broken_rule("period end is before start")
         return self
 
 
-class ReportPublished(BaseModel):
+class ReportPublished(Payload):
     """`report.published.v1`: a report on `reports.<scope>.<value>.<kind>`.
 
     Attributes:
         figures: the numbers (see reporting); no names, e-mails, phones or participant ids.
         suppressed_cells: paths of cells in `figures` computed from fewer than 5 people.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     report_id: Id = Field(description="Report id.", examples=["cohort:r-ner-2023q2-sessions"])
     kind: Text = Field(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from .base import Part, Payload, broken_rule
 from .values import (
     Country,
     Email,
     Id,
+    Instant,
     Language,
     Mode,
     NonNegativeInt,
@@ -19,10 +21,8 @@ from .values import (
 )
 
 
-class Partner(BaseModel):
+class Partner(Part):
     """An organisation the session is delivered with."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Text = Field(
         description="Partner name.",
@@ -32,10 +32,8 @@ class Partner(BaseModel):
     country: Country | None = Field(default=None, description="Its country.", examples=["COM"])
 
 
-class Funding(BaseModel):
+class Funding(Part):
     """Who pays for the session."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     donor: Text = Field(description="Donor.", examples=["Netherlands", "Denmark", "European Union"])
     project: Text | None = Field(
@@ -43,7 +41,7 @@ class Funding(BaseModel):
     )
 
 
-class SessionScheduled(BaseModel):
+class SessionScheduled(Payload):
     """`session.scheduled.v1`: a course will be delivered; enrolment opens.
 
     Attributes:
@@ -52,8 +50,6 @@ class SessionScheduled(BaseModel):
         nomination_quotas: optional cap of seats per nominating organisation.
         enrolment_closes_at: requests standing in intake after this moment are rejected.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session id.", examples=["iom:com-2023-06-emm2"])
     course_id: Id = Field(description="Course delivered.", examples=["iom:emm2-national"])
@@ -103,7 +99,7 @@ class SessionScheduled(BaseModel):
         description="Seats per nominating organisation; organisations not named are not capped.",
         examples=[{"Ministry of Migration and Displaced": 8}],
     )
-    enrolment_closes_at: AwareDatetime = Field(
+    enrolment_closes_at: Instant = Field(
         description="When enrolment closes (with offset).", examples=["2023-05-29T17:00:00+03:00"]
     )
     organiser_email: Email = Field(
@@ -113,14 +109,12 @@ class SessionScheduled(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> SessionScheduled:
         if self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
+            raise broken_rule("end_date is before start_date")
         return self
 
 
-class SessionRescheduled(BaseModel):
+class SessionRescheduled(Payload):
     """`session.rescheduled.v1`: some facts of a scheduled session change; absent = unchanged."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session id.", examples=["iom:ner-2023-emm2"])
     start_date: date | None = Field(
@@ -138,7 +132,7 @@ class SessionRescheduled(BaseModel):
     timezone: TimeZone | None = Field(
         default=None, description="New IANA zone.", examples=["Africa/Niamey"]
     )
-    enrolment_closes_at: AwareDatetime | None = Field(
+    enrolment_closes_at: Instant | None = Field(
         default=None, description="New enrolment closing.", examples=["2023-03-10T17:00:00+01:00"]
     )
     mode: Mode | None = Field(default=None, description="New delivery mode.", examples=["blended"])
@@ -146,22 +140,18 @@ class SessionRescheduled(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> SessionRescheduled:
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
+            raise broken_rule("end_date is before start_date")
         return self
 
 
-class SessionCancelled(BaseModel):
+class SessionCancelled(Payload):
     """`session.cancelled.v1`: the session will not take place; its enrolments are cancelled."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session id.", examples=["iom:ner-2023-emm2"])
     reason: Text = Field(description="Why.", examples=["Security situation in the region"])
 
 
-class SessionClosed(BaseModel):
+class SessionClosed(Payload):
     """`session.closed.v1`: delivery finished; completion is decided now."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session id.", examples=["iom:com-2023-06-emm2"])

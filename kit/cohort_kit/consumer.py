@@ -24,6 +24,7 @@ from . import ownership
 from .deadletter import DeadLetters, deadletter_record
 from .errors import Invalid, NotYetApplicable, is_transient
 from .metrics import HANDLER_SECONDS, MESSAGES_IN, OUTCOMES
+from .tolerance import note_unknown_fields
 from .units import Router, Unit
 
 log = structlog.get_logger(__name__)
@@ -110,6 +111,7 @@ class MessageProcessor:
         except Exception as exc:  # parse is one door; still, nothing may escape to redelivery
             detail = "".join(traceback.format_exception(exc))
             return await self._dead_letter(msg, "unparseable", detail)
+        note_unknown_fields(self.service, event)  # read tolerantly: a later minor version
         structlog.contextvars.bind_contextvars(
             event_id=event.id, type=event.type, correlationid=event.envelope.correlationid
         )

@@ -29,3 +29,9 @@ OUTBOX_LAG = Gauge(
     "cohort_outbox_lag_seconds", "Age of the oldest unpublished outbox row.", ["service"]
 )
 OUTBOX_PENDING = Gauge("cohort_outbox_pending", "Unpublished outbox rows.", ["service"])
+UNKNOWN_FIELDS = Counter(
+    "cohort_unknown_fields_total",
+    "Fields of incoming events that this service's contracts do not know (read and ignored: "
+    "a later minor version), by event type.",
+    ["service", "type"],
+)

@@ -100,6 +100,7 @@ def test_the_contract_gives_every_hostile_body_a_named_reason_or_accepts_it(body
         "unknown_type",
         "unsupported_version",
         "schema_violation",
+        "rule_violation",
         "agency_mismatch",
         "wrong_subject",
         "too_deep",

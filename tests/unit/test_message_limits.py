@@ -74,7 +74,7 @@ def test_the_limits_leave_every_legitimate_example_event_alone():
 
 
 def test_any_other_failure_while_parsing_is_an_unparseable_contract_error(monkeypatch):
-    def explode(body: object) -> None:
+    def explode(*_: object) -> None:
         raise MemoryError("no room")
 
     monkeypatch.setattr(registry_module, "_decode_envelope", explode)

@@ -3,7 +3,9 @@
 Validation is the consumers' own (`REGISTRY.parse`), on the subject the server derives from
 `type` and the caller's agency, so every reason is one a dead-letter would carry
 (`not_json`, `malformed_envelope`, `unknown_type`, `unsupported_version`, `schema_violation`,
-`agency_mismatch`; `wrong_subject` for a network event, which no agency may publish).
+`rule_violation`, `agency_mismatch`; `wrong_subject` for a network event, which no agency
+may publish). It is strict: a field the newest contracts do not know is a `schema_violation`
+here, although the consumers, tolerant readers, ignore it.
 An event counts as stored only once its PubAck came back. After the first transient
 failure nothing more is attempted, so a retry of the same batch keeps the array order.
 """
@@ -83,7 +85,7 @@ def intake_subject(body: bytes, agency: str) -> str:
 def validate(body: bytes, agency: str) -> tuple[str, Event[Any]]:
     """The subject and the parsed event; raises the `ContractError` a consumer would."""
     subject = intake_subject(body, agency)
-    return subject, REGISTRY.parse(body, subject)
+    return subject, REGISTRY.parse(body, subject, strict=True)
 
 
 def _event_id(body: bytes) -> str | None:
