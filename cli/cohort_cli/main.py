@@ -334,7 +334,10 @@ def parser() -> argparse.ArgumentParser:
     privacy = sub.add_parser("privacy", help="erasure worker, access export, retention sweep")
     psub = privacy.add_subparsers(dest="privacy_command", required=True)
     pw = psub.add_parser("worker", help="redact the streams once every service has erased")
-    pw.add_argument("--nats-url", default="nats://127.0.0.1:14222")
+    # From the environment in compose and `cohort up`: the password stays off argv.
+    pw.add_argument(
+        "--nats-url", default=os.environ.get("COHORT_NATS_URL", "nats://127.0.0.1:14222")
+    )
     pw.set_defaults(func=cmd_privacy_worker)
     pe = psub.add_parser("export", help="everything the network holds about one participant")
     pe.add_argument("--agency", required=True)

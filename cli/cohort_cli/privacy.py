@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,11 +29,33 @@ from cohort_kit.redaction import read_stream
 
 
 async def run_worker(nats_url: str, stop: asyncio.Event | None = None) -> None:
-    nc = await nats.connect(nats_url)
+    """Until `stop` (or SIGTERM/SIGINT): a request in hand is finished or comes back later,
+    since it is acknowledged only once its completion is stored."""
+    nc = await nats.connect(
+        [u.strip() for u in nats_url.split(",")], max_reconnect_attempts=-1, reconnect_time_wait=1
+    )
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    beat = os.environ.get("COHORT_HEARTBEAT_PATH")
+    alive = asyncio.ensure_future(_heartbeat(nc, Path(beat))) if beat else None
     try:
         await ErasureWorker(nc.jetstream()).run(stop)
     finally:
+        if alive is not None:
+            alive.cancel()
         await nc.drain()
+
+
+async def _heartbeat(nc: Any, path: Path, every: float = 5.0) -> None:
+    """Touch `path` while connected: the container's health check reads its age (the
+    worker has no HTTP port)."""
+    while True:
+        if nc.is_connected:
+            await asyncio.to_thread(path.touch)
+        await asyncio.sleep(every)
 
 
 async def export(
