@@ -433,11 +433,11 @@ async def forget_page_links(con: Con, participant_id: str) -> None:
 
 
 async def forget_name_in_organiser_copies(con: Con, participant_id: str, name: str) -> None:
-    """Organisers' digests name participants: drop the name from the items and from the
-    rendered digests of the sessions the person was enrolled in."""
+    """Organisers' digests name participants: the items keep `[erased]` instead (rendered
+    as a neutral label, digest.py), the rendered digests of the person's sessions too."""
     sessions = "SELECT session_id FROM enrolments WHERE participant_id = $1"
     await con.execute(
-        f"""UPDATE digest_items SET detail = detail || '{{"who": null}}'::jsonb,
+        f"""UPDATE digest_items SET detail = detail || '{{"who": "[erased]"}}'::jsonb,
                    item_id = replace(item_id, '|' || $2, '|[erased]')
             WHERE detail->>'who' = $2 AND session_id IN ({sessions})""",
         participant_id,
@@ -488,6 +488,34 @@ async def unsubscribe(con: Con, org: str, address: str) -> None:
         org,
         address,
     )
+
+
+async def recheck_claimed(con: Con, delivery_id: str) -> str:
+    """Just before a claimed delivery is sent, under its row lock: `send`, or why not.
+
+    The claim is committed before the send, so an erasure can come in between: it cancels
+    the row (still `pending` while claimed) and clears it. The send path drops such a row,
+    and one whose recipient is erased but not yet cancelled is cancelled here exactly as the
+    erasure does (`forget_deliveries`), so live and rebuilt states agree."""
+    row = await con.fetchrow(
+        """SELECT d.status, p.erased_at IS NOT NULL AS erased FROM deliveries d
+           LEFT JOIN participants p ON p.participant_id = d.participant_id
+           WHERE d.delivery_id = $1 FOR UPDATE OF d""",
+        delivery_id,
+    )
+    if row is None:
+        return "gone"
+    if row["erased"]:
+        await con.execute(
+            """UPDATE deliveries SET address = '', subject = '', body_text = '',
+                      body_html = NULL, attachments = '[]'::jsonb, last_error = NULL,
+                      claimed_until = NULL,
+                      status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END
+               WHERE delivery_id = $1""",
+            delivery_id,
+        )
+        return "erased"
+    return "send" if row["status"] == "pending" else str(row["status"])
 
 
 async def forget_unsubscribed_address(con: Con, address: str) -> None:
