@@ -232,6 +232,8 @@ def cmd_privacy_sweep(args: argparse.Namespace) -> int:
 
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     asked = asyncio.run(sweep(args.nats_url, load_retention(Path(args.retention)), now))
+    for d in asked:
+        print(f"{d.agency} {d.participant_id}: {d.record_type} expired")
     print(f"requested erasure of {len(asked)} participants (retention_expired)")
     return 0
 
@@ -353,7 +355,9 @@ def parser() -> argparse.ArgumentParser:
     pe.set_defaults(func=cmd_privacy_export)
     ps = psub.add_parser("sweep", help="publish retention_expired erasure requests")
     ps.add_argument("--nats-url", default="nats://127.0.0.1:14222")
-    ps.add_argument("--retention", required=True, help="YAML: {agency: {contacts: days}}")
+    ps.add_argument(
+        "--retention", required=True, help="YAML: {agency: {record type: days}} (operations.md)"
+    )
     ps.add_argument("--now", help="RFC 3339 time to sweep as of (default: now)")
     ps.set_defaults(func=cmd_privacy_sweep)
     return p

@@ -4,7 +4,8 @@
 - `export` gathers what every service holds about one participant into one JSON document
   (each service answers `GET /privacy/participants/{participant_id}` to the agency's token).
 - `sweep` publishes `retention_expired` erasure requests for participants whose last
-  INTAKE activity is older than their agency's retention period (docs/operations.md).
+  INTAKE activity is older than their agency's period for a swept record type (`contacts`,
+  `training_records`; `logs` belong to the log store), docs/operations.md.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import os
 import signal
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,12 +77,34 @@ async def export(
     return out
 
 
+RECORD_TYPES = ("contacts", "training_records", "logs")
+# The types the sweeper acts on: each expiry becomes a `retention_expired` erasure request in
+# INTAKE. `logs` are kept by the log store, which applies its own period (docs/operations.md).
+SWEPT = ("contacts", "training_records")
+
+
+@dataclass(frozen=True)
+class Due:
+    agency: str
+    participant_id: str
+    last_activity: datetime
+    record_type: str  # the type whose period ran out first
+
+
 def load_retention(path: Path) -> dict[str, dict[str, int]]:
-    """`{agency: {record type: days}}`; the sweeper uses `contacts`."""
+    """`{agency: {record type: days}}`; an unknown type or a period under one day is refused
+    (a typo must not silently keep data forever)."""
     data = yaml.safe_load(path.read_text()) or {}
-    return {
-        str(a): {str(k): int(v) for k, v in (periods or {}).items()} for a, periods in data.items()
-    }
+    out: dict[str, dict[str, int]] = {}
+    for agency, periods in data.items():
+        out[str(agency)] = {}
+        for kind, days in (periods or {}).items():
+            if kind not in RECORD_TYPES:
+                raise ValueError(f"{path}: {agency}: unknown record type {kind!r}")
+            if int(days) < 1:
+                raise ValueError(f"{path}: {agency}: {kind} must be at least 1 day")
+            out[str(agency)][str(kind)] = int(days)
+    return out
 
 
 def due(
@@ -88,45 +112,55 @@ def due(
     erased: dict[tuple[str, str], datetime],
     retention: dict[str, dict[str, int]],
     now: datetime,
-) -> list[tuple[str, str, datetime]]:
-    """(agency, participant, last activity) whose contacts are past their retention and
-    not erased since their last activity. Pure, so a test can drive it with any clock."""
+) -> list[Due]:
+    """Participants with a swept record type past its period and not erased since their last
+    activity, in (agency, participant) order. Pure, so a test can drive it with any clock."""
     out = []
     for (agency, pid), last in sorted(activity.items()):
-        days = retention.get(agency, {}).get("contacts")
-        if days is None or now - last < timedelta(days=days):
+        periods = retention.get(agency, {})
+        expired = [
+            (days, kind)
+            for kind in SWEPT
+            if (days := periods.get(kind)) is not None and now - last >= timedelta(days=days)
+        ]
+        if not expired:
             continue
         if (agency, pid) in erased and erased[(agency, pid)] >= last:
             continue
-        out.append((agency, pid, last))
+        out.append(Due(agency, pid, last, min(expired)[1]))
     return out
 
 
-async def sweep(nats_url: str, retention: dict[str, dict[str, int]], now: datetime) -> list[str]:
-    """Publish the due requests; return their participant ids. Each request's id derives
-    from the participant and its last activity, so a sweep run twice asks once."""
-    nc = await nats.connect(nats_url)
+async def sweep(nats_url: str, retention: dict[str, dict[str, int]], now: datetime) -> list[Due]:
+    """Publish the due requests in (agency, participant) order, each at its own position in
+    INTAKE (PubAck awaited before the next), timed `now`. A request's id derives from the
+    participant and its last activity, so a sweep run twice asks once."""
+    nc = await nats.connect([u.strip() for u in nats_url.split(",")])
     published = []
     try:
         js = nc.jetstream()
         activity, erased = await _activity(js)
-        for agency, pid, last in due(activity, erased, retention, now):
-            event_id = derived_event_id(f"retention:{agency}:{pid}", last.isoformat())
+        for d in due(activity, erased, retention, now):
+            event_id = derived_event_id(
+                f"retention:{d.agency}:{d.participant_id}", d.last_activity.isoformat()
+            )
             envelope = REGISTRY.build(
-                ParticipantErasureRequested(participant_id=pid, reason="retention_expired"),
+                ParticipantErasureRequested(
+                    participant_id=d.participant_id, reason="retention_expired"
+                ),
                 source="cohort/privacy",
-                agency=agency,
-                subject_id=pid,
+                agency=d.agency,
+                subject_id=d.participant_id,
                 time=now,
                 event_id=event_id,
             )
             await js.publish(
-                f"intake.{agency}.participant.erasure_requested",
+                f"intake.{d.agency}.participant.erasure_requested",
                 encode(envelope),
                 stream="INTAKE",
                 headers={"Nats-Msg-Id": event_id},
             )
-            published.append(pid)
+            published.append(d)
     finally:
         await nc.drain()
     return published
