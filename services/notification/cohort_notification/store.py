@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from .domain import choose_language, delivery_id
+
 Con = Any  # an asyncpg connection (or pool-proxied connection)
 DELIVERY_WAKE = "cohort_notification_deliveries"
 
@@ -396,7 +398,7 @@ async def forget_participant(con: Con, participant_id: str, at: datetime) -> asy
     """Clear the person's names and contacts; return what they were (to scrub copies)."""
     return await con.fetchrow(
         """UPDATE participants p SET given_name = NULL, family_name = NULL, email = NULL,
-                  phone = NULL, consent_contact = false,
+                  phone = NULL,
                   erased_at = coalesce(p.erased_at, $2)
            FROM (SELECT participant_id, given_name, family_name, email, phone
                  FROM participants WHERE participant_id = $1 FOR UPDATE) old
@@ -488,6 +490,33 @@ async def unsubscribe(con: Con, org: str, address: str) -> None:
         org,
         address,
     )
+
+
+async def insert_erased_delivery(
+    con: Con, cause: Any, template: str, participant: Any, session: Any
+) -> int:
+    """A decision about a person already erased: its e-mail delivery as the erasure leaves
+    one (`forget_deliveries`): cancelled, no address, no text. Live, the decision may be
+    handled before or after the erasure (two consumers); a replay handles it after: both
+    keep the same record, and nothing is sent either way."""
+    pid = participant["participant_id"]
+    languages = session["languages"] if session is not None else None
+    inserted = await con.fetchval(
+        """INSERT INTO deliveries (delivery_id, cause_id, recipient, channel, address, template,
+               language, agency, correlationid, session_id, participant_id, subject, body_text,
+               status)
+           VALUES ($1, $2, $3, 'email', '', $4, $5, $6, $7, $8, $3, '', '', 'cancelled')
+           ON CONFLICT DO NOTHING RETURNING true""",
+        delivery_id(cause.id, pid, "email"),
+        cause.id,
+        pid,
+        template,
+        choose_language(participant["preferred_language"], languages),
+        session["agency"] if session is not None else participant["agency"],
+        cause.correlationid or cause.id,
+        session["session_id"] if session is not None else None,
+    )
+    return int(bool(inserted))
 
 
 async def recheck_claimed(con: Con, delivery_id: str) -> str:
