@@ -85,6 +85,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             stack.nats_url, Path(args.examples), stack.mail, Path(args.data_dir) / "reports"
         )
         await show_access(stack, args.data_dir)
+        from .privacy import demo_erasure
+
+        await demo_erasure(stack.nats_url, "iom", "iom:p-com-0033")  # the worker at work
 
     return asyncio.run(_run_stack(_stack_options(args, quiet=True), then, args.exit))
 

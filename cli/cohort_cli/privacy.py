@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -58,6 +59,54 @@ async def _heartbeat(nc: Any, path: Path, every: float = 5.0) -> None:
         if nc.is_connected:
             await asyncio.to_thread(path.touch)
         await asyncio.sleep(every)
+
+
+async def demo_erasure(
+    nats_url: str, agency: str, participant_id: str, timeout: float = 90.0
+) -> Any:
+    """`cohort demo`: ask to erase one sample participant and wait for the completion the
+    agency would receive (its id is fixed, so a second demo finds the first one's)."""
+    from .stack import say
+
+    request_id = derived_event_id(f"demo-erasure:{agency}:{participant_id}", "v1")
+    envelope = REGISTRY.build(
+        ParticipantErasureRequested(participant_id=participant_id, reason="data_subject_request"),
+        source=f"{agency}/demo",
+        agency=agency,
+        subject_id=participant_id,
+        event_id=request_id,
+    )
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        say(f"erasing {participant_id} at {agency}'s request (participant.erasure_requested.v1)")
+        await js.publish(
+            f"intake.{agency}.participant.erasure_requested",
+            encode(envelope),
+            stream="INTAKE",
+            headers={"Nats-Msg-Id": request_id},
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            completions = read_stream(js, "PRIVACY", (f"privacy.completed.{agency}",))
+            async with contextlib.aclosing(completions) as stored:  # closed before the drain
+                found = [json.loads(m.data)["data"] async for m in stored]
+            for data in found:
+                if data["request_id"] == request_id:
+                    slots = ", ".join(f"{s['stream']} #{s['seq']}" for s in data["redacted"])
+                    say(f"  every service forgot them ({', '.join(data['services'])})")
+                    say(f"  redacted in the streams: {slots or 'nothing left to redact'}")
+                    say(
+                        f"  {agency} must erase its own copies of "
+                        f"{len(data['agency_must_erase'])} events (privacy.completed.{agency})"
+                    )
+                    return data
+            await asyncio.sleep(0.5)
+        say(f"  the erasure did not complete within {timeout:.0f}s")
+        return None
+    finally:
+        await nc.drain()
 
 
 async def export(

@@ -321,7 +321,7 @@ class Stack:
             self.issuer.stop()
         with contextlib.suppress(FileNotFoundError):
             (self.options.data_dir / STATE).unlink()
-        say("stopped: services, the erasure worker, PostgreSQL, NATS and the token issuer")
+        say("stopped: services, PostgreSQL, NATS and the token issuer")  # and the erasure worker
 
 
 def prepare_nats_access(data_dir: Path, registry: Path) -> dict[str, str]:
