@@ -85,6 +85,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             stack.nats_url, Path(args.examples), stack.mail, Path(args.data_dir) / "reports"
         )
         await show_access(stack, args.data_dir)
+        from .privacy import demo_erasure
+
+        await demo_erasure(stack.nats_url, "iom", "iom:p-com-0033")  # the worker at work
 
     return asyncio.run(_run_stack(_stack_options(args, quiet=True), then, args.exit))
 
@@ -232,6 +235,8 @@ def cmd_privacy_sweep(args: argparse.Namespace) -> int:
 
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     asked = asyncio.run(sweep(args.nats_url, load_retention(Path(args.retention)), now))
+    for d in asked:
+        print(f"{d.agency} {d.participant_id}: {d.record_type} expired")
     print(f"requested erasure of {len(asked)} participants (retention_expired)")
     return 0
 
@@ -339,7 +344,10 @@ def parser() -> argparse.ArgumentParser:
     privacy = sub.add_parser("privacy", help="erasure worker, access export, retention sweep")
     psub = privacy.add_subparsers(dest="privacy_command", required=True)
     pw = psub.add_parser("worker", help="redact the streams once every service has erased")
-    pw.add_argument("--nats-url", default="nats://127.0.0.1:14222")
+    # From the environment in compose and `cohort up`: the password stays off argv.
+    pw.add_argument(
+        "--nats-url", default=os.environ.get("COHORT_NATS_URL", "nats://127.0.0.1:14222")
+    )
     pw.set_defaults(func=cmd_privacy_worker)
     pe = psub.add_parser("export", help="everything the network holds about one participant")
     pe.add_argument("--agency", required=True)
@@ -355,7 +363,9 @@ def parser() -> argparse.ArgumentParser:
     pe.set_defaults(func=cmd_privacy_export)
     ps = psub.add_parser("sweep", help="publish retention_expired erasure requests")
     ps.add_argument("--nats-url", default="nats://127.0.0.1:14222")
-    ps.add_argument("--retention", required=True, help="YAML: {agency: {contacts: days}}")
+    ps.add_argument(
+        "--retention", required=True, help="YAML: {agency: {record type: days}} (operations.md)"
+    )
     ps.add_argument("--now", help="RFC 3339 time to sweep as of (default: now)")
     ps.set_defaults(func=cmd_privacy_sweep)
     return p

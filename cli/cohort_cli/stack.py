@@ -42,7 +42,9 @@ COLOURS = {
     "notification": 33,
     "reporting": 32,
     "ingress": 34,
+    "privacy": 31,
 }
+WORKER = "privacy"  # the erasure worker, `cohort privacy worker`, as NATS user `privacy`
 
 
 @dataclass
@@ -57,6 +59,7 @@ class StackOptions:
     quiet: bool = False  # demo: only warnings and errors from services
     issuer_port: int = 0  # the development token issuer (0: any free port)
     registry: Path = DEMO_REGISTRY  # organisations: NATS accounts and HTTP scopes
+    privacy_worker: bool = True  # the erasure worker runs in every deployment (docs/privacy.md)
 
     def __post_init__(self) -> None:
         # Every path handed to a child process is absolute, whatever the caller typed.
@@ -149,6 +152,8 @@ class Stack:
             say(f"  {change}")
         for service in self.processes:
             await self._spawn(service)
+        if o.privacy_worker:
+            await self.spawn_worker()
         await self.wait_ready()
         self._write_state()
         say(f"all services ready in {time.monotonic() - started:.1f}s")
@@ -203,6 +208,29 @@ class Stack:
         self.children[service] = proc
         self._pumps.append(asyncio.ensure_future(self._pump(service, proc)))
 
+    async def spawn_worker(self) -> None:
+        """The erasure worker as a child, like the services (no HTTP port: it only consumes
+        `privacy-requests` and redacts the streams once the four services confirmed)."""
+        env = {
+            **os.environ,
+            "COHORT_NATS_URL": self.user_url(WORKER),
+            "COHORT_LOG_FORMAT": "console",
+            "COHORT_LOG_LEVEL": "warning" if self.options.quiet else "info",
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "cohort_cli.main",
+            "privacy",
+            "worker",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.children[WORKER] = proc
+        self._pumps.append(asyncio.ensure_future(self._pump(WORKER, proc)))
+
     async def _pump(self, service: str, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
         colour = COLOURS.get(service, 0)
@@ -219,6 +247,9 @@ class Stack:
         ops = {"Authorization": f"Bearer {self.token('ops')}"}  # readiness is for operators
         async with httpx.AsyncClient(timeout=1.0, headers=ops) as client:
             while pending:
+                worker = self.children.get(WORKER)
+                if worker is not None and worker.returncode is not None:
+                    raise RuntimeError(f"the erasure worker exited with code {worker.returncode}")
                 for service in list(pending):
                     proc = self.children[service]
                     if proc.returncode is not None:
@@ -245,7 +276,10 @@ class Stack:
     async def restart_service(self, service: str) -> None:
         if self.children[service].returncode is None:
             await self.kill_service(service)
-        await self._spawn(service)
+        if service == WORKER:
+            await self.spawn_worker()
+        else:
+            await self._spawn(service)
 
     async def restart_nats(self) -> None:
         """Stop NATS and start it again on the same port and store."""
@@ -288,7 +322,7 @@ class Stack:
             self.issuer.stop()
         with contextlib.suppress(FileNotFoundError):
             (self.options.data_dir / STATE).unlink()
-        say("stopped: services, PostgreSQL, NATS and the token issuer")
+        say("stopped: services, PostgreSQL, NATS and the token issuer")  # and the erasure worker
 
 
 def prepare_nats_access(data_dir: Path, registry: Path) -> dict[str, str]:

@@ -20,16 +20,29 @@ from cohort_contracts import streams as topo
 
 from .db import create_pool, migrate, service_migrations
 from .redaction import read_stream
-from .service import ServiceDefinition
+from .service import Runtime, ServiceDefinition
+from .settings import ServiceSettings
 from .units import Router, Unit
 
 log = structlog.get_logger(__name__)
 
 
 async def rebuild(
-    definition: ServiceDefinition, nats_url: str, database_url: str
+    definition: ServiceDefinition,
+    nats_url: str,
+    database_url: str,
+    settings: ServiceSettings | None = None,
 ) -> dict[str, int]:
-    """Replay every consumer of `definition` into `database_url` (a fresh database)."""
+    """Replay every consumer of `definition` into `database_url` (a fresh database).
+
+    `settings`: the service's own (default: from the environment, as the service reads
+    them). Services configure their handlers when their runtime is built (page links,
+    signing keys), so one is built, never started, before anything is applied: a rebuild
+    in a fresh process decides as the live service did."""
+    Runtime(
+        definition,
+        settings or definition.settings_cls(nats_url=nats_url, database_url=database_url),
+    )
     pool = await create_pool(database_url)
     nc = await nats.connect(nats_url)
     applied: dict[str, int] = {}

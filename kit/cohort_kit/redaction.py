@@ -16,7 +16,7 @@ dead-letters) are read leniently: a gap there is only filled when a record expla
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 import nats.errors
@@ -72,7 +72,7 @@ async def read_stream(
     filters: tuple[str, ...] = (">",),
     *,
     strict: bool | None = None,
-) -> AsyncIterator[StreamMessage]:
+) -> AsyncGenerator[StreamMessage, None]:
     """Every message of `stream` up to its last sequence now, in order, redacted slots
     filled from their records; only those whose subject matches one of `filters`."""
     strict = stream in STRICT_STREAMS if strict is None else strict
@@ -84,7 +84,7 @@ async def read_stream(
     )
     expected = 1
 
-    async def fill(upto: int) -> AsyncIterator[StreamMessage]:
+    async def fill(upto: int) -> AsyncGenerator[StreamMessage, None]:
         nonlocal expected
         for seq in range(expected, upto):
             record = await redaction_record(js, stream, seq)

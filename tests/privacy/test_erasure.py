@@ -239,7 +239,15 @@ async def test_a_duplicate_request_ends_in_the_same_state(js, nats_url, pg_admin
         after = {s: await _state(url) for s, url in net.databases.items()}
         for service in before:
             for table in before[service]:
+                if table in PUBLISHED_LATER:  # reporting's own clock may publish meanwhile:
+                    # what was published stays as it was; later reports may be added
+                    assert set(before[service][table]) <= set(after[service][table]), table
+                    continue
                 assert after[service][table] == before[service][table], f"{service}.{table}"
+
+
+# Published by reporting's periodic task on the wall clock, not by the erasure.
+PUBLISHED_LATER = ("r_published", "r_published_report")
 
 
 # --- helpers ---------------------------------------------------------------------------------

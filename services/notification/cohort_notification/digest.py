@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import structlog
+from cohort_contracts.privacy import ERASED_TEXT
 
 from . import store
 from .domain import choose_language, delivery_id
@@ -18,6 +19,21 @@ from .notifier import Notifier
 
 log = structlog.get_logger(__name__)
 _DIGEST = uuid.UUID("8d7d3c1e-2a7b-4e51-9b0a-0f5d9e0c7a11")
+# How an erased participant appears to the organiser: stored as ERASED_TEXT (by the
+# erasure, and by handlers for changes after it), rendered in the digest's language.
+ERASED_LABEL = {
+    "en": "a participant whose personal data was erased",
+    "fr": "un participant dont les données personnelles ont été effacées",
+    "ar": "مشارك تم محو بياناته الشخصية",
+}
+
+
+def who_label(who: str | None, lang: str) -> str | None:
+    """The name shown for an item: the neutral label for an erased person, never a name
+    pieced together from cleared fields."""
+    if who == ERASED_TEXT:
+        return ERASED_LABEL.get(lang, ERASED_LABEL["en"])
+    return who
 
 
 async def make_digests(pool: asyncpg.Pool, n: Notifier) -> int:
@@ -63,7 +79,10 @@ async def _one(con: asyncpg.Connection, organiser: str, day: Any, rows: list[Any
             {
                 "title": title,
                 "city": s["city"] if s else "",
-                "items": [{"kind": i["kind"], "who": i["detail"].get("who")} for i in items],
+                "items": [
+                    {"kind": i["kind"], "who": who_label(i["detail"].get("who"), lang)}
+                    for i in items
+                ],
             }
         )
     rendered = compose("organiser_digest", lang, {"day": day, "groups": groups})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import structlog
+from cohort_contracts.privacy import ERASED_TEXT
 from cohort_kit import NotYetApplicable, Router, Unit
 
 from . import reportmail, store
@@ -34,6 +35,8 @@ def evaluation_cause(enrolment_id: str) -> str:
 def _who(participant: object) -> str | None:
     if participant is None:
         return None
+    if participant["erased_at"] is not None:  # type: ignore[index]
+        return ERASED_TEXT  # shown as a neutral label in the organiser's digest
     return f"{participant['given_name']} {participant['family_name']}"  # type: ignore[index]
 
 

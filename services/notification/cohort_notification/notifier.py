@@ -72,11 +72,12 @@ class Notifier:
         """
         if participant is None or (session is None and template not in SESSIONLESS):
             return 0
-        if participant["erased_at"] is not None:
-            return 0  # forgotten (erasure.py): nothing is ever sent to them again
         if not may_contact(template, participant["consent_contact"]):
             log.info("no contact consent; not sent", template=template)
             return 0
+        if participant["erased_at"] is not None:  # forgotten (erasure.py): never sent, but
+            # recorded as the erasure leaves it, whichever consumer ran first (replays agree)
+            return await store.insert_erased_delivery(con, cause, template, participant, session)
         languages = session["languages"] if session is not None else None
         lang = choose_language(participant["preferred_language"], languages)
         name = f"{participant['given_name']} {participant['family_name']}"

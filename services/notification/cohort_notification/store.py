@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from .domain import choose_language, delivery_id
+
 Con = Any  # an asyncpg connection (or pool-proxied connection)
 DELIVERY_WAKE = "cohort_notification_deliveries"
 
@@ -396,7 +398,7 @@ async def forget_participant(con: Con, participant_id: str, at: datetime) -> asy
     """Clear the person's names and contacts; return what they were (to scrub copies)."""
     return await con.fetchrow(
         """UPDATE participants p SET given_name = NULL, family_name = NULL, email = NULL,
-                  phone = NULL, consent_contact = false,
+                  phone = NULL,
                   erased_at = coalesce(p.erased_at, $2)
            FROM (SELECT participant_id, given_name, family_name, email, phone
                  FROM participants WHERE participant_id = $1 FOR UPDATE) old
@@ -433,11 +435,11 @@ async def forget_page_links(con: Con, participant_id: str) -> None:
 
 
 async def forget_name_in_organiser_copies(con: Con, participant_id: str, name: str) -> None:
-    """Organisers' digests name participants: drop the name from the items and from the
-    rendered digests of the sessions the person was enrolled in."""
+    """Organisers' digests name participants: the items keep `[erased]` instead (rendered
+    as a neutral label, digest.py), the rendered digests of the person's sessions too."""
     sessions = "SELECT session_id FROM enrolments WHERE participant_id = $1"
     await con.execute(
-        f"""UPDATE digest_items SET detail = detail || '{{"who": null}}'::jsonb,
+        f"""UPDATE digest_items SET detail = detail || '{{"who": "[erased]"}}'::jsonb,
                    item_id = replace(item_id, '|' || $2, '|[erased]')
             WHERE detail->>'who' = $2 AND session_id IN ({sessions})""",
         participant_id,
@@ -488,6 +490,61 @@ async def unsubscribe(con: Con, org: str, address: str) -> None:
         org,
         address,
     )
+
+
+async def insert_erased_delivery(
+    con: Con, cause: Any, template: str, participant: Any, session: Any
+) -> int:
+    """A decision about a person already erased: its e-mail delivery as the erasure leaves
+    one (`forget_deliveries`): cancelled, no address, no text. Live, the decision may be
+    handled before or after the erasure (two consumers); a replay handles it after: both
+    keep the same record, and nothing is sent either way."""
+    pid = participant["participant_id"]
+    languages = session["languages"] if session is not None else None
+    inserted = await con.fetchval(
+        """INSERT INTO deliveries (delivery_id, cause_id, recipient, channel, address, template,
+               language, agency, correlationid, session_id, participant_id, subject, body_text,
+               status)
+           VALUES ($1, $2, $3, 'email', '', $4, $5, $6, $7, $8, $3, '', '', 'cancelled')
+           ON CONFLICT DO NOTHING RETURNING true""",
+        delivery_id(cause.id, pid, "email"),
+        cause.id,
+        pid,
+        template,
+        choose_language(participant["preferred_language"], languages),
+        session["agency"] if session is not None else participant["agency"],
+        cause.correlationid or cause.id,
+        session["session_id"] if session is not None else None,
+    )
+    return int(bool(inserted))
+
+
+async def recheck_claimed(con: Con, delivery_id: str) -> str:
+    """Just before a claimed delivery is sent, under its row lock: `send`, or why not.
+
+    The claim is committed before the send, so an erasure can come in between: it cancels
+    the row (still `pending` while claimed) and clears it. The send path drops such a row,
+    and one whose recipient is erased but not yet cancelled is cancelled here exactly as the
+    erasure does (`forget_deliveries`), so live and rebuilt states agree."""
+    row = await con.fetchrow(
+        """SELECT d.status, p.erased_at IS NOT NULL AS erased FROM deliveries d
+           LEFT JOIN participants p ON p.participant_id = d.participant_id
+           WHERE d.delivery_id = $1 FOR UPDATE OF d""",
+        delivery_id,
+    )
+    if row is None:
+        return "gone"
+    if row["erased"]:
+        await con.execute(
+            """UPDATE deliveries SET address = '', subject = '', body_text = '',
+                      body_html = NULL, attachments = '[]'::jsonb, last_error = NULL,
+                      claimed_until = NULL,
+                      status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END
+               WHERE delivery_id = $1""",
+            delivery_id,
+        )
+        return "erased"
+    return "send" if row["status"] == "pending" else str(row["status"])
 
 
 async def forget_unsubscribed_address(con: Con, address: str) -> None:

@@ -4,6 +4,9 @@ A claim is a lease (`claimed_until`), committed before anything is sent, so no d
 transaction stays open across network I/O. After sending, the outcome and its
 `notification.sent` / `notification.failed` event are committed together (outbox).
 
+An erasure that commits after the claim is caught by a re-check under the row's lock just
+before the send (`store.recheck_claimed`): the delivery is dropped as erased.
+
 The one window: the SMTP server accepted the message and the process died before the
 outcome was committed. The lease then expires and the delivery is sent again, with the
 same `Message-ID` (receivers and the catcher can recognise it) and flagged `in_doubt`.
@@ -66,6 +69,8 @@ class DeliveryWorker:
 
     async def _deliver(self, d: Any) -> None:
         async with self._sem:
+            if not await self._still_wanted(d):
+                return
             if d["in_doubt"]:
                 log.warning(
                     "sending again a delivery whose last attempt was not recorded",
@@ -102,6 +107,16 @@ class DeliveryWorker:
                     )
                     await store.mark_retry(con, d["delivery_id"], delay, str(error))
                     log.info("delivery will be retried", delivery_id=d["delivery_id"], delay=delay)
+
+    async def _still_wanted(self, d: Any) -> bool:
+        """Re-check a claimed delivery right before sending: its recipient may have been
+        erased (or the row cancelled) since the claim committed. Dropped, never sent."""
+        async with self.pool.acquire() as con, con.transaction():
+            verdict = await store.recheck_claimed(con, d["delivery_id"])
+        if verdict == "send":
+            return True
+        log.info("claimed delivery dropped", delivery_id=d["delivery_id"], why=verdict)
+        return False
 
     async def _deadletter(self, d: Any, error: str, window_over: bool) -> None:
         """Park a report webhook that will never be delivered on `deadletter.notification`,
