@@ -60,6 +60,8 @@ class MessageProcessor:
         deadletters: DeadLetters,
         retry: RetryPolicy,
         limits: MessageLimits | None = None,
+        deps: Any = None,
+        settings: Any = None,
     ) -> None:
         self.service = service
         self.consumer = consumer
@@ -68,6 +70,7 @@ class MessageProcessor:
         self.deadletters = deadletters
         self.retry = retry
         self.limits = limits or MessageLimits()
+        self.deps, self.settings = deps, settings  # handed to every handler in its Unit
         self.in_flight = 0
         self.draining = False
 
@@ -193,6 +196,8 @@ class MessageProcessor:
             final=final,
             attempt=attempt,
             stream_seq=stream_seq,
+            deps=self.deps,
+            settings=self.settings,
         )
         await handler(unit)
         return True

@@ -42,11 +42,11 @@ def runtime_of(service: str, nats_url: str, database_url: str) -> Runtime:
 
         return builders.runtime(nats_url, database_url, public_base_url="http://127.0.0.1:1")
     if service == "certification":
-        from cohort_certification.app import build
+        from cohort_certification.app import definition
 
         from tests.certification.test_service import settings
 
-        return Runtime(build(), settings(nats_url, database_url))
+        return Runtime(definition, settings(nats_url, database_url))
     if service == "notification":
         from cohort_notification.app import build as build_notification
 
