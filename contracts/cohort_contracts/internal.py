@@ -31,8 +31,12 @@ class ReminderDue(BaseModel):
     session_id: Id = Field(description="Session.", examples=["iom:com-2023-06-policy"])
     participant_id: Id = Field(description="Participant.", examples=["iom:p-com-0001"])
     label: Text = Field(description="Which reminder (its offset).", examples=["7d"])
-    due_at: datetime = Field(description="Scheduled moment (UTC).")
-    start_date: date = Field(description="The session's first day when it was scheduled.")
+    due_at: datetime = Field(
+        description="Scheduled moment (UTC).", examples=["2023-06-04T06:00:00Z"]
+    )
+    start_date: date = Field(
+        description="The session's first day when it was scheduled.", examples=["2023-06-05"]
+    )
     schedule_subject: Text = Field(
         description="Subject the schedule is stored on.",
         examples=["notification.schedule.reminder.0123456789abcdef01234567.7d"],

@@ -17,7 +17,7 @@ from cohort_contracts import REGISTRY, Event
 from pydantic import BaseModel
 from typing_extensions import TypeVar
 
-from .emitting import emit
+from .emitting import Schedule, emit
 from .outbox import derived_event_id
 
 P = TypeVar("P", bound=BaseModel, default=Any)
@@ -63,12 +63,14 @@ class Unit(Generic[P, D]):
         agency: str | None = None,
         key: str | None = None,
         time: datetime | None = None,
+        schedule: Schedule | None = None,
     ) -> str:
         """Put an event caused by this one into the outbox; return its id.
 
         The id is derived from the cause and `key` (default: the type and the order of
         emission), so applying the same cause again would emit the same ids. The event's
-        `time` is the cause's time, so a replay produces identical events.
+        `time` is the cause's time, so a replay produces identical events. With `schedule`
+        the event waits on a schedule subject until its moment (`cohort_kit.emitting`).
         """
         spec = REGISTRY.spec_for_model(type(payload))
         if self.may_emit is not None and spec.type not in self.may_emit:
@@ -86,6 +88,7 @@ class Unit(Generic[P, D]):
             correlationid=cause.correlationid or cause.id,
             causationid=cause.id,
             event_id=derived_event_id(cause.id, key),
+            schedule=schedule,
         )
         self.emitted.append(envelope.id)
         return envelope.id

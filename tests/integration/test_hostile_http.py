@@ -48,12 +48,12 @@ def runtime_of(service: str, nats_url: str, database_url: str) -> Runtime:
 
         return Runtime(definition, settings(nats_url, database_url))
     if service == "notification":
-        from cohort_notification.app import build as build_notification
+        from cohort_notification.app import definition as notification
 
         from tests.notification.test_service import settings as notification_settings
 
         s = notification_settings(nats_url, database_url, 9)
-        return Runtime(build_notification(s), s)
+        return Runtime(notification, s)
     from cohort_reporting.app import definition
 
     from tests.reporting.conftest import reporting_settings
