@@ -31,8 +31,8 @@ from cohort_contracts.sessions import (
     SessionRescheduled,
     SessionScheduled,
 )
-from cohort_kit import NotYetApplicable, Router, Unit
-from cohort_kit.pending import known
+from cohort_kit import Router, Unit
+from cohort_kit.pending import known, wait
 
 from . import reportmail, store
 from .deps import Deps
@@ -301,6 +301,6 @@ async def _certificate_link(unit: Unit[Any, Deps], participant_id: str) -> str |
     row = await store.page_link_for(con, cause, participant_id)
     if row is not None:
         return str(row["link"])
-    if not unit.final and await store.has_page_links(con, participant_id):
-        raise NotYetApplicable("page_link_not_yet")
+    if await store.has_page_links(con, participant_id):
+        wait(unit, "page_link_not_yet")
     return await unit.deps.notifier.page_link(con, None, participant_id)
