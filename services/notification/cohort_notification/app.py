@@ -10,7 +10,8 @@ from fastapi import APIRouter
 
 from . import deps, digest, erasure
 from .api import make_api
-from .handlers import certificates, enrolment, intake, reports
+from .decisions import certificates, enrolment
+from .handlers import intake, reports
 from .reminders import reminders
 from .settings import NotificationSettings
 from .worker import DeliveryWorker
