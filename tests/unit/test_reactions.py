@@ -78,3 +78,12 @@ def test_the_asyncapi_document_has_a_receive_operation_per_reaction() -> None:
     assert receives == {f"receive-{r['consumer']}-{r['type']}" for r in reactions(DEFINITIONS)}
     op = document["operations"]["receive-notification-reminders-reminder.due.v1"]
     assert op["channel"] == {"$ref": "#/channels/notification-reminder-due"}
+
+
+def test_cohort_contracts_export_writes_the_table_and_the_receive_operations(tmp_path) -> None:
+    from cohort_cli.main import parser
+
+    args = parser().parse_args(["contracts", "export", str(tmp_path)])
+    assert args.func(args) == 0
+    for name in (REACTIONS_FILE, MARKDOWN_FILE, "asyncapi.json"):
+        assert (tmp_path / name).read_bytes() == (SCHEMAS / name).read_bytes(), name
