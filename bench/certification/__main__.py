@@ -36,7 +36,7 @@ import asyncpg
 import httpx
 import nats
 import uvicorn
-from cohort_certification.app import build
+from cohort_certification.app import definition
 from cohort_certification.settings import CertificationSettings
 from cohort_cli.embedded import free_port
 from cohort_contracts.streams import TOPOLOGY
@@ -80,7 +80,7 @@ async def run_certification(
         signing_keys={"icmpd": KEY_SEED},
         secret="bench-certification-secret",
     )
-    runtime = Runtime(build(), settings)
+    runtime = Runtime(definition, settings)
     await runtime.start()
     result: dict[str, Any] = {}
     try:

@@ -40,7 +40,7 @@ from cohort_kit import Runtime
 from cohort_kit.db import ensure_database, with_database
 from cohort_kit.logs import configure_logging
 from cohort_kit.topology import provision
-from cohort_notification.app import build
+from cohort_notification.app import definition
 from cohort_notification.settings import NotificationSettings
 
 from bench.baseline import run_baseline
@@ -258,7 +258,7 @@ async def run_notification(
     with tempfile.TemporaryDirectory(prefix="cohort-bench-mail-") as tmp:
         sink = SinkProcess(Path(tmp)).start()
         settings = _settings(nats_url, dsn, sink.port, args)
-        runtime = Runtime(build(settings), settings)
+        runtime = Runtime(definition, settings)
         await runtime.start()
         try:
             await _publish_intake(js, [course()])

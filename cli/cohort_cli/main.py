@@ -200,8 +200,12 @@ def cmd_secrets(args: argparse.Namespace) -> int:
 
 def cmd_contracts_export(args: argparse.Namespace) -> int:
     from cohort_contracts.export import export
+    from cohort_kit.reactions import write_reactions
 
-    written = export(Path(args.dir))
+    from .services import SERVICES, definition
+
+    rows = write_reactions(Path(args.dir), [definition(s) for s in SERVICES])
+    written = export(Path(args.dir), reactions=rows)
     print(f"wrote {len(written) if written is not None else 'the'} files to {args.dir}")
     return 0
 

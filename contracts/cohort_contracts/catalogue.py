@@ -24,6 +24,7 @@ from .enrolments import (
     ParticipantLinkRequested,
 )
 from .evaluations import EvaluationSubmitted
+from .internal import INTERNAL_SPECS
 from .notifications import NotificationFailed, NotificationSent
 from .participants import ParticipantRegistered
 from .privacy import ErasureCompleted, ParticipantErased, ParticipantErasureRequested
@@ -163,4 +164,4 @@ PRIVACY_SPECS = [
     ),
 ]
 
-REGISTRY = Registry([*INTAKE_SPECS, *NETWORK_SPECS, *PRIVACY_SPECS])
+REGISTRY = Registry([*INTAKE_SPECS, *NETWORK_SPECS, *PRIVACY_SPECS, *INTERNAL_SPECS])

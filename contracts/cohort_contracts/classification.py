@@ -130,6 +130,10 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
         # NOTIFICATION message that contains the person's e-mail or phone.
         "error": (DIRECT, "stream redaction by content"),
     },
+    "reminder.due.v1": {  # internal to notification (contracts/internal.py)
+        "session_id": _N, "participant_id": _Q, "label": _N, "due_at": _N, "start_date": _N,
+        "schedule_subject": _Q,
+    },
     "report.published.v1": {
         f: _N for f in ("report_id", "kind", "scope", "period", "figures", "suppressed_cells")
     },

@@ -5,8 +5,11 @@
 
 One `<type>.schema.json` per event type: the whole CloudEvents envelope, `type` fixed to a
 constant and `data` replaced by the payload's schema, so an event validates as a whole.
-Plus `asyncapi.json` (AsyncAPI 3.0.0): one channel per subject, one message per type, and
-the dead-letter channel with its own record schema (dead-letters are not CloudEvents).
+Plus `asyncapi.json` (AsyncAPI 3.0.0): one channel per subject, one message per type, a
+`send` operation per type and a `receive` operation per reaction: the services' reaction
+table (`reactions.json`, generated from their routers by `cohort contracts export`; the
+committed one when only the contracts are at hand), and the dead-letter channels with their
+own record schema (dead-letters are not CloudEvents).
 Output is deterministic (sorted keys, fixed indentation).
 """
 
@@ -28,6 +31,8 @@ from .streams import CONSUMERS, DEADLETTER
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ASYNCAPI_FILE = "asyncapi.json"
+REACTIONS_FILE = "reactions.json"
+COMMITTED = Path(__file__).resolve().parents[1] / "schemas"
 SCHEMA_SUFFIX = ".schema.json"
 REF_TEMPLATE = "#/$defs/{model}"
 EVENT_CONTENT_TYPE = "application/cloudevents+json"  # structured mode: the whole envelope
@@ -108,7 +113,9 @@ def _address(spec: EventSpec) -> tuple[str, dict[str, Any]]:
     return spec.subject, {}
 
 
-def asyncapi(registry: Registry = REGISTRY) -> dict[str, Any]:
+def asyncapi(
+    registry: Registry = REGISTRY, reactions: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The AsyncAPI 3.0.0 document: channels per subject, messages per type."""
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
@@ -147,6 +154,7 @@ def asyncapi(registry: Registry = REGISTRY) -> dict[str, Any]:
             ),
         }
     _declare_deadletters(channels, operations, messages)
+    operations.update(_receives(registry, reactions or []))
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -222,21 +230,52 @@ def _declare_deadletters(
         }
 
 
+def _receives(registry: Registry, reactions: list[dict[str, Any]]) -> dict[str, Any]:
+    """One `receive` operation per (consumer, type) of the reaction table."""
+    operations = {}
+    for r in reactions:
+        channel_id = _channel_id(_address(registry.spec(r["type"]))[0])
+        emits = ", ".join(r["emits"]) if r["emits"] else "nothing"
+        operations[f"receive-{r['consumer']}-{r['type']}"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{r['type']}"}],
+            "summary": f"The {r['service']} service ({r['consumer']}) handles {r['type']}.",
+            "description": f"May emit: {emits}." if r["emits"] is not None else "",
+        }
+    return operations
+
+
+def committed_reactions(directory: Path = COMMITTED) -> list[dict[str, Any]]:
+    path = directory / REACTIONS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def generate(registry: Registry = REGISTRY) -> dict[str, str]:
+def generate(
+    registry: Registry = REGISTRY, reactions: list[dict[str, Any]] | None = None
+) -> dict[str, str]:
     """File name -> content of every file `export` writes."""
+    if reactions is None:
+        reactions = committed_reactions()
     files = {schema_file(spec.type): dumps(event_schema(spec)) for spec in registry}
-    files[ASYNCAPI_FILE] = dumps(asyncapi(registry))
+    files[ASYNCAPI_FILE] = dumps(asyncapi(registry, reactions))
     return dict(sorted(files.items()))
 
 
-def export(directory: Path, registry: Registry = REGISTRY) -> list[Path]:
+def export(
+    directory: Path,
+    registry: Registry = REGISTRY,
+    reactions: list[dict[str, Any]] | None = None,
+) -> list[Path]:
     """Write every schema into `directory`; remove schema files of types no longer listed."""
     directory.mkdir(parents=True, exist_ok=True)
-    files = generate(registry)
+    files = generate(registry, reactions)
+    if reactions is not None:  # the services' table (the CLI reads it from their routers)
+        files[REACTIONS_FILE] = json.dumps(reactions, indent=2, sort_keys=True) + "\n"
     for stale in directory.glob(f"*{SCHEMA_SUFFIX}"):
         if stale.name not in files:
             stale.unlink()

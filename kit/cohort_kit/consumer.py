@@ -61,6 +61,8 @@ class MessageProcessor:
         deadletters: DeadLetters,
         retry: RetryPolicy,
         limits: MessageLimits | None = None,
+        deps: Any = None,
+        settings: Any = None,
     ) -> None:
         self.service = service
         self.consumer = consumer
@@ -69,6 +71,7 @@ class MessageProcessor:
         self.deadletters = deadletters
         self.retry = retry
         self.limits = limits or MessageLimits()
+        self.deps, self.settings = deps, settings  # handed to every handler in its Unit
         self.in_flight = 0
         self.draining = False
 
@@ -195,6 +198,8 @@ class MessageProcessor:
             final=final,
             attempt=attempt,
             stream_seq=stream_seq,
+            deps=self.deps,
+            settings=self.settings,
         )
         await handler(unit)
         return True

@@ -20,7 +20,7 @@ from cohort_contracts import streams as topo
 
 from .db import create_pool, migrate, service_migrations
 from .redaction import read_stream
-from .service import Runtime, ServiceDefinition
+from .service import ServiceDefinition
 from .settings import ServiceSettings
 from .units import Router, Unit
 
@@ -35,14 +35,11 @@ async def rebuild(
 ) -> dict[str, int]:
     """Replay every consumer of `definition` into `database_url` (a fresh database).
 
-    `settings`: the service's own (default: from the environment, as the service reads
-    them). Services configure their handlers when their runtime is built (page links,
-    signing keys), so one is built, never started, before anything is applied: a rebuild
-    in a fresh process decides as the live service did."""
-    Runtime(
-        definition,
-        settings or definition.settings_cls(nats_url=nats_url, database_url=database_url),
-    )
+    The handlers get the dependencies the definition builds from `settings` (by default
+    the service's settings from the environment, as its process would read them)."""
+    if settings is None:
+        settings = definition.settings_cls(nats_url=nats_url, database_url=database_url)
+    context = {"deps": definition.build_deps(settings), "settings": settings}
     pool = await create_pool(database_url)
     nc = await nats.connect(nats_url)
     applied: dict[str, int] = {}
@@ -54,7 +51,9 @@ async def rebuild(
             spec = topo.consumer(durable)
             async for m in read_stream(js, spec.stream, spec.filter_subjects):
                 async with pool.acquire() as con, con.transaction():
-                    if await apply(con, definition.name, durable, router, m.subject, m.data, m.seq):
+                    if await apply(
+                        con, definition.name, durable, router, m.subject, m.data, m.seq, context
+                    ):
                         applied[durable] = applied.get(durable, 0) + 1
     finally:
         await nc.drain()
@@ -71,6 +70,7 @@ async def apply(
     subject: str,
     data: bytes,
     seq: int | None = None,
+    context: dict[str, Any] | None = None,
 ) -> bool:
     """Apply one message as the live consumer would have (the inbox keeps it once)."""
     try:
@@ -92,7 +92,10 @@ async def apply(
             )
             if not first:
                 return False
-            await handler(Unit(con=con, event=event, service=service, final=True, stream_seq=seq))
+            unit = Unit(
+                con=con, event=event, service=service, final=True, stream_seq=seq, **(context or {})
+            )
+            await handler(unit)
     except Exception as exc:
         # The live consumer dead-lettered what a handler refused; so does the rebuild.
         log.info("not applied in rebuild", error=repr(exc)[:200])

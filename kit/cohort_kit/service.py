@@ -1,8 +1,10 @@
 """One place that builds a service: pool, migrations, broker, consumers, relay, HTTP.
 
 A service declares a `ServiceDefinition` (its routers per durable consumer, migrations,
-HTTP routes); `Runtime` starts and stops it. Tests start a `Runtime` in their own event
-loop against the real servers; `run()` is the process entry point with signal handling.
+HTTP routes, and `deps`: what its handlers need, built once from the settings); `Runtime`
+builds the dependencies, hands them to every handler (`unit.deps`) and starts and stops
+it. Tests start a `Runtime` in their own event loop against the real servers; `run()` is
+the process entry point with signal handling.
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ class ServiceDefinition:
     http_routes: Callable[[Runtime], APIRouter] | None = None
     background: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
     publishes_to: tuple[str, ...] = ()  # stream names the outbox relay publishes to
+    # Settings -> the service's dependencies (signer, senders, clock...), built once per
+    # runtime; handlers read them as `unit.deps`, routes and jobs as `runtime.deps`. Tests
+    # swap them for fakes here: `replace(definition, deps=lambda s: Deps(..., clock=fake))`.
+    deps: Callable[[Any], Any] | None = None
+
+    def build_deps(self, settings: ServiceSettings) -> Any:
+        return None if self.deps is None else self.deps(settings)
 
 
 class Runtime:
@@ -63,6 +72,7 @@ class Runtime:
         self.processors: list[MessageProcessor] = []
         self._subscribers: list[Any] = []
         self.state: dict[str, Any] = {}  # for services' own long-lived objects
+        self.deps: Any = definition.build_deps(settings)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._in_flight_done = False
@@ -96,6 +106,8 @@ class Runtime:
                 deadletters=deadletters,
                 retry=retry,
                 limits=limits,
+                deps=self.deps,
+                settings=s,
             )
             self._subscribers.append(attach(self.broker, spec, processor))
             self.processors.append(processor)

@@ -10,7 +10,7 @@ import threading
 from collections.abc import AsyncIterator
 
 import pytest
-from cohort_certification.app import build
+from cohort_certification.app import definition
 from cohort_certification.credentials import canon
 from cohort_certification.credentials.canon import CREDENTIAL_CONTEXT
 from cohort_kit import Runtime
@@ -28,7 +28,7 @@ TITLE = 'Re<integration> & "return" <a:b> \u202b\u200f'
 
 @pytest.fixture
 async def service(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
-    runtime = Runtime(build(), settings(nats_url, database_url))
+    runtime = Runtime(definition, settings(nats_url, database_url))
     await runtime.start()
     yield runtime
     await runtime.stop()

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 from cohort_certification import store
-from cohort_certification.app import build
+from cohort_certification.app import definition
 from cohort_certification.settings import CertificationSettings
 from cohort_kit import Runtime
 
@@ -41,7 +41,7 @@ def settings(nats_url: str, database_url: str, **extra: Any) -> CertificationSet
 
 @pytest.fixture
 async def service(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
-    runtime = Runtime(build(), settings(nats_url, database_url))
+    runtime = Runtime(definition, settings(nats_url, database_url))
     await runtime.start()
     yield runtime
     await runtime.stop()
@@ -204,7 +204,7 @@ async def test_a_crash_between_signing_and_commit_leaves_no_trace(
 
 
 async def test_two_replicas_issue_no_duplicate_certificate_or_number(js, nats_url, database_url):
-    replicas = [Runtime(build(), settings(nats_url, database_url)) for _ in range(2)]
+    replicas = [Runtime(definition, settings(nats_url, database_url)) for _ in range(2)]
     for runtime in replicas:
         await runtime.start()
     try:

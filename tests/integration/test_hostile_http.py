@@ -42,18 +42,18 @@ def runtime_of(service: str, nats_url: str, database_url: str) -> Runtime:
 
         return builders.runtime(nats_url, database_url, public_base_url="http://127.0.0.1:1")
     if service == "certification":
-        from cohort_certification.app import build
+        from cohort_certification.app import definition
 
         from tests.certification.test_service import settings
 
-        return Runtime(build(), settings(nats_url, database_url))
+        return Runtime(definition, settings(nats_url, database_url))
     if service == "notification":
-        from cohort_notification.app import build as build_notification
+        from cohort_notification.app import definition as notification
 
         from tests.notification.test_service import settings as notification_settings
 
         s = notification_settings(nats_url, database_url, 9)
-        return Runtime(build_notification(s), s)
+        return Runtime(notification, s)
     from cohort_reporting.app import definition
 
     from tests.reporting.conftest import reporting_settings

@@ -18,13 +18,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from cohort_certification.app import build as build_certification
+from cohort_certification.app import definition as certification
 from cohort_certification.settings import CertificationSettings
 from cohort_cli.embedded import free_port
 from cohort_contracts import REGISTRY, streams
 from cohort_enrolment.app import definition as enrolment
 from cohort_kit import Runtime
-from cohort_notification.app import build as build_notification
+from cohort_notification.app import definition as notification
 from cohort_notification.settings import NotificationSettings
 from cohort_reporting.app import definition as reporting
 
@@ -150,7 +150,7 @@ async def network(js, nats_url: str, pg_admin_dsn: str) -> AsyncIterator[Network
                 b.settings(nats_url, dbs["enrolment"], link_secret="test-link-secret-of-ownership"),
             ),
             Runtime(
-                build_certification(),
+                certification,
                 CertificationSettings(
                     nats_url=nats_url,
                     database_url=dbs["certification"],
@@ -162,7 +162,7 @@ async def network(js, nats_url: str, pg_admin_dsn: str) -> AsyncIterator[Network
                 ),
             ),
             Runtime(
-                build_notification(),
+                notification,
                 NotificationSettings(
                     nats_url=nats_url,
                     database_url=dbs["notification"],

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from cohort_cli.embedded import free_port
 from cohort_kit import Runtime
-from cohort_notification.app import build
+from cohort_notification.app import definition
 from cohort_notification.settings import NotificationSettings
 
 from tests import factories
@@ -150,7 +150,7 @@ class Service:
         self.runtime: Runtime | None = None
 
     async def start(self) -> Runtime:
-        self.runtime = Runtime(build(self.settings), self.settings)
+        self.runtime = Runtime(definition, self.settings)
         await self.runtime.start()
         return self.runtime
 

@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-from cohort_certification.app import build as build_certification
+from cohort_certification.app import definition as certification
 from cohort_certification.settings import CertificationSettings
 from cohort_cli.embedded import free_port
 from cohort_enrolment.app import definition as enrolment
 from cohort_enrolment.settings import EnrolmentSettings
 from cohort_kit import Runtime
 from cohort_kit.eraser import ErasureWorker
-from cohort_notification.app import build as build_notification
+from cohort_notification.app import definition as notification
 from cohort_notification.settings import NotificationSettings
 from cohort_reporting.app import definition as reporting
 from cohort_reporting.settings import ReportingSettings
@@ -45,7 +45,7 @@ class Network:
                 EnrolmentSettings(nats_url=url, database_url=db["enrolment"], **FAST),
             ),
             "certification": Runtime(
-                build_certification(),
+                certification,
                 CertificationSettings(
                     nats_url=url,
                     database_url=db["certification"],
@@ -55,7 +55,7 @@ class Network:
                 ),
             ),
             "notification": Runtime(
-                build_notification(),
+                notification,
                 NotificationSettings(
                     nats_url=url,
                     database_url=db["notification"],

@@ -400,6 +400,7 @@ EXPECTED_SUBJECTS = {
     "notification.sent.v1": ("NOTIFICATION", "notification.sent"),
     "notification.failed.v1": ("NOTIFICATION", "notification.failed"),
     "report.published.v1": ("REPORTS", "reports.>"),
+    "reminder.due.v1": ("NOTIFICATION", "notification.reminder.due"),  # internal.py
     "participant.erased.v1": ("PRIVACY", "privacy.erased.>"),
     "erasure.completed.v1": ("PRIVACY", "privacy.completed.>"),
 }

@@ -1,4 +1,4 @@
-"""Wiring of the certification service: its consumers, migrations and HTTP routes."""
+"""Wiring of the certification service: its consumers, dependencies, migrations and routes."""
 
 from __future__ import annotations
 
@@ -7,36 +7,26 @@ from pathlib import Path
 from cohort_kit import Runtime, ServiceDefinition
 from fastapi import APIRouter
 
-from . import erasure
+from . import deps, erasure
 from .api import make_api
-from .handlers import Certifier
+from .handlers import completions, intake
 from .settings import CertificationSettings
 
-
-def build() -> ServiceDefinition:
-    """A definition with its own handlers; they take the runtime's settings when it is built."""
-    certifier = Certifier()
-    erasure.register(certifier.intake)
-
-    def routes(runtime: Runtime) -> APIRouter:
-        settings = runtime.settings
-        if isinstance(settings, CertificationSettings):
-            certifier.settings = settings
-        router = make_api(runtime, certifier.settings)
-        router.include_router(erasure.access(runtime))
-        return router
-
-    return ServiceDefinition(
-        name="certification",
-        routers={
-            "certification-intake": certifier.intake,
-            "certification-completions": certifier.completions,
-        },
-        migrations=Path(__file__).parent / "migrations",
-        settings_cls=CertificationSettings,
-        http_routes=routes,
-        publishes_to=("CERTIFICATION", "PRIVACY"),
-    )
+erasure.register(intake)
 
 
-definition = build()
+def routes(runtime: Runtime) -> APIRouter:
+    router = make_api(runtime, runtime.deps.settings)
+    router.include_router(erasure.access(runtime))
+    return router
+
+
+definition = ServiceDefinition(
+    name="certification",
+    routers={"certification-intake": intake, "certification-completions": completions},
+    migrations=Path(__file__).parent / "migrations",
+    settings_cls=CertificationSettings,
+    deps=deps.build,
+    http_routes=routes,
+    publishes_to=("CERTIFICATION", "PRIVACY"),
+)

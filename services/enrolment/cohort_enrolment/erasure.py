@@ -15,7 +15,9 @@ from cohort_kit import Unit, ownership
 from cohort_kit.erasure import access_router, check_owner, confirm_erased
 
 from . import store
-from .handlers import LIVE, _emit_cancelled, _fit_capacity, intake
+from .handlers import LIVE, intake
+from .seating import emit_cancelled as _emit_cancelled
+from .seating import fit_capacity as _fit_capacity
 
 log = structlog.get_logger(__name__)
 

@@ -19,14 +19,15 @@ credential made now, not a decision about the training.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import asyncpg
 import structlog
-from cohort_contracts import REGISTRY
 from cohort_contracts.enrolments import ParticipantLinkRequested
 from cohort_kit import Unit
-from cohort_kit.outbox import enqueue
+from cohort_kit.emitting import emit
 
 from . import store
 from .links import Signer, page_url
@@ -40,23 +41,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
 class LinkIssuer:
-    """Settings are those of the runtime in force (`configure`); tests may swap the clock."""
+    """Makes page links with the service's settings; built once by `deps.build`."""
 
-    def __init__(self, settings: EnrolmentSettings | None = None, clock: Clock = utcnow) -> None:
-        # None until a runtime configures it: the settings hold the link secret, which has
-        # no default, so none can be read at import.
-        self._settings = settings
-        self.clock = clock
-
-    def configure(self, settings: EnrolmentSettings) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> EnrolmentSettings:
-        if self._settings is None:
-            raise RuntimeError("the link issuer is configured when the runtime is built")
-        return self._settings
+    settings: EnrolmentSettings
+    clock: Clock = utcnow
 
     @property
     def signer(self) -> Signer:
@@ -85,7 +75,7 @@ class LinkIssuer:
         )
 
     async def with_message(
-        self, unit: Unit, participant_id: str, *, key: str, last_day: date | None = None
+        self, unit: Unit[Any, Any], participant_id: str, *, key: str, last_day: date | None = None
     ) -> None:
         """A companion link for the message about to be emitted by this unit."""
         if not self.enabled:
@@ -108,18 +98,13 @@ class LinkIssuer:
             if not await store.claim_link_request(con, pid, now, every):
                 log.info("page link re-requested too soon; not sent again")
                 continue
-            event = REGISTRY.build(
+            await emit(
+                con,
                 self.payload(pid, self.expiry()),
-                source="cohort/enrolment",
+                service="enrolment",
                 agency=person["agency"],
                 subject_id=pid,
                 time=now,
             )
-            spec = REGISTRY.spec_for_model(ParticipantLinkRequested)
-            await enqueue(con, event, subject=spec.subject_for(event.agency), stream=spec.stream)
             sent += 1
         return sent
-
-
-# The service's one issuer: `app.py` gives it the runtime's settings when a runtime is made.
-ISSUER = LinkIssuer()

@@ -13,7 +13,9 @@ from typing import Any
 import asyncpg
 import structlog
 from cohort_contracts import CloudEvent
-from cohort_kit.outbox import derived_event_id, enqueue
+from cohort_contracts.internal import ReminderDue
+from cohort_kit import Unit
+from cohort_kit.emitting import Schedule
 
 from . import store
 from .domain import (
@@ -31,8 +33,6 @@ from .subscriptions import Registry
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
-REMINDER_TYPE = "reminder.due.v1"  # internal to this service, never leaves NOTIFICATION
-REMINDER_TARGET = "notification.reminder.due"
 
 
 def utcnow() -> datetime:
@@ -160,9 +160,10 @@ class Notifier:
         return None if row is None else str(row["link"])
 
     async def schedule_reminders(
-        self, con: asyncpg.Connection, cause: CloudEvent, session: Any, participant_id: str
+        self, unit: Unit[Any, Any], session: Any, participant_id: str
     ) -> None:
         """Place (or move) the reminders of one participant; void those now in the past."""
+        con = unit.con
         offsets = self.settings.reminder_offsets
         start = session_start(
             session["start_date"], session["timezone"], self.settings.session_start_time
@@ -178,28 +179,22 @@ class Notifier:
             at = due[label].due_at.astimezone(UTC).replace(microsecond=0)
             if current is not None and current["state"] == "scheduled" and current["due_at"] == at:
                 continue  # already placed for this moment
-            at_text = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-            event = CloudEvent(
-                specversion="1.0",
-                id=derived_event_id(cause.id, f"reminder|{subject}|{at_text}"),
-                source="cohort/notification",
-                type=REMINDER_TYPE,
-                time=cause.time,
-                subject=session["session_id"],
-                agency=session["agency"],
-                correlationid=cause.correlationid or cause.id,
-                causationid=cause.id,
-                data={
-                    "session_id": session["session_id"],
-                    "participant_id": participant_id,
-                    "label": label,
-                    "due_at": at_text,
-                    "start_date": session["start_date"].isoformat(),
-                    "schedule_subject": subject,
-                },
+            when = Schedule(at=at, subject=subject)
+            reminder = ReminderDue(
+                session_id=session["session_id"],
+                participant_id=participant_id,
+                label=label,
+                due_at=at,
+                start_date=session["start_date"],
+                schedule_subject=subject,
             )
-            headers = {"Nats-Schedule": f"@at {at_text}", "Nats-Schedule-Target": REMINDER_TARGET}
-            await enqueue(con, event, subject=subject, stream="NOTIFICATION", headers=headers)
+            await unit.emit(
+                reminder,
+                subject_id=session["session_id"],
+                agency=session["agency"],
+                key=f"reminder|{subject}|{when.at_text}",
+                schedule=when,
+            )
             await store.set_reminder(
                 con,
                 subject,

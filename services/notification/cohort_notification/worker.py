@@ -27,7 +27,8 @@ from cohort_contracts import REGISTRY
 from cohort_contracts.notifications import NotificationFailed, NotificationSent
 from cohort_contracts.streams import DEADLETTER, deadletter_subject
 from cohort_kit.deadletter import deadletter_record
-from cohort_kit.outbox import derived_event_id, enqueue
+from cohort_kit.emitting import emit
+from cohort_kit.outbox import derived_event_id
 
 from . import store
 from .channels import Channel, EmailChannel, ReportWebhookChannel, SmsChannel, WebhookChannel
@@ -160,18 +161,18 @@ class DeliveryWorker:
             payload = NotificationSent(**fields)
         else:
             payload = NotificationFailed(**fields, error=error[:4000], attempts=d["attempts"])
-        spec = REGISTRY.spec_for_model(type(payload))
-        event = REGISTRY.build(
+        event_type = REGISTRY.spec_for_model(type(payload)).type
+        await emit(
+            con,
             payload,
-            source="cohort/notification",
+            service="notification",
             agency=d["agency"],
             subject_id=d["delivery_id"],
             time=self.clock(),
             correlationid=d["correlationid"],
             causationid=d["cause_id"],
-            event_id=derived_event_id(d["delivery_id"], spec.type),
+            event_id=derived_event_id(d["delivery_id"], event_type),
         )
-        await enqueue(con, event, subject=spec.subject_for(d["agency"]), stream=spec.stream)
 
     async def purge_void_reminders(self, js: Any) -> int:
         """Remove voided reminder schedules from the stream (the fire-time check is the guard)."""

@@ -6,6 +6,27 @@ another fact being present, so the projections converge whatever the order.
 
 from __future__ import annotations
 
+from typing import Any
+
+from cohort_contracts.attendance import AssessmentRecorded
+from cohort_contracts.certificates import CertificateIssued, CertificateRevoked, TrainerCertified
+from cohort_contracts.courses import CoursePublished
+from cohort_contracts.enrolments import (
+    EnrolmentCancelled,
+    EnrolmentCompleted,
+    EnrolmentConfirmed,
+    EnrolmentRejected,
+    EnrolmentWaitlisted,
+)
+from cohort_contracts.evaluations import EvaluationSubmitted
+from cohort_contracts.notifications import NotificationFailed, NotificationSent
+from cohort_contracts.participants import ParticipantRegistered
+from cohort_contracts.sessions import (
+    SessionCancelled,
+    SessionClosed,
+    SessionRescheduled,
+    SessionScheduled,
+)
 from cohort_kit import Router, Unit
 
 from . import store
@@ -14,27 +35,28 @@ intake = Router()
 enrolment = Router()
 certification = Router()
 notification = Router()
+Decision = EnrolmentConfirmed | EnrolmentWaitlisted | EnrolmentRejected
 
 
-async def _noted(unit: Unit, consumer: str) -> None:
+async def _noted(unit: Unit[Any], consumer: str) -> None:
     await store.note_event(unit.con, consumer, unit.event.time)
 
 
-@intake.on("course.published.v1")
-async def on_course(unit: Unit) -> None:
+@intake.on(CoursePublished, emits=[])
+async def on_course(unit: Unit[CoursePublished]) -> None:
     c = unit.payload
     await store.upsert_course(unit.con, c.course_id, c.programme, c.training_of_trainers)
     await _noted(unit, "reporting-intake")
 
 
-@intake.on("session.scheduled.v1")
-async def on_session(unit: Unit) -> None:
+@intake.on(SessionScheduled, emits=[])
+async def on_session(unit: Unit[SessionScheduled]) -> None:
     await store.upsert_session(unit.con, unit.event.agency, unit.payload)
     await _noted(unit, "reporting-intake")
 
 
-@intake.on("session.rescheduled.v1")
-async def on_rescheduled(unit: Unit) -> None:
+@intake.on(SessionRescheduled, emits=[])
+async def on_rescheduled(unit: Unit[SessionRescheduled]) -> None:
     p = unit.payload
     await store.add_session_change(
         unit.con, unit.event.id, p.session_id, unit.event.time, p.start_date, p.end_date, p.mode
@@ -42,50 +64,50 @@ async def on_rescheduled(unit: Unit) -> None:
     await _noted(unit, "reporting-intake")
 
 
-@intake.on("session.cancelled.v1")
-async def on_cancelled(unit: Unit) -> None:
+@intake.on(SessionCancelled, emits=[])
+async def on_cancelled(unit: Unit[SessionCancelled]) -> None:
     await store.mark_session(unit.con, unit.payload.session_id, cancelled=unit.event.time)
     await _noted(unit, "reporting-intake")
 
 
-@intake.on("session.closed.v1")
-async def on_closed(unit: Unit) -> None:
+@intake.on(SessionClosed, emits=[])
+async def on_closed(unit: Unit[SessionClosed]) -> None:
     await store.mark_session(
         unit.con, unit.payload.session_id, closed=unit.event.time, closed_event_id=unit.event.id
     )
     await _noted(unit, "reporting-intake")
 
 
-@intake.on("participant.registered.v1")
-async def on_participant(unit: Unit) -> None:
+@intake.on(ParticipantRegistered, emits=[])
+async def on_participant(unit: Unit[ParticipantRegistered]) -> None:
     await store.upsert_participant(unit.con, unit.event.time, unit.payload)
     await _noted(unit, "reporting-intake")
 
 
-@intake.on("assessment.recorded.v1")
-async def on_assessment(unit: Unit) -> None:
+@intake.on(AssessmentRecorded, emits=[])
+async def on_assessment(unit: Unit[AssessmentRecorded]) -> None:
     await store.upsert_assessment(unit.con, unit.event.time, unit.payload)
     await _noted(unit, "reporting-intake")
 
 
-@intake.on("evaluation.submitted.v1")
-async def on_evaluation(unit: Unit) -> None:
+@intake.on(EvaluationSubmitted, emits=[])
+async def on_evaluation(unit: Unit[EvaluationSubmitted]) -> None:
     e = unit.payload
     respondent = e.participant_id or f"anonymous:{unit.event.id}"
     await store.upsert_evaluation(unit.con, unit.event.time, respondent, e)
     await _noted(unit, "reporting-intake")
 
 
-@enrolment.on("enrolment.confirmed.v1", "enrolment.waitlisted.v1", "enrolment.rejected.v1")
-async def on_decision(unit: Unit) -> None:
+@enrolment.on(EnrolmentConfirmed, EnrolmentWaitlisted, EnrolmentRejected, emits=[])
+async def on_decision(unit: Unit[Decision]) -> None:
     p = unit.payload
     flag = unit.event.type.split(".")[1]
     await store.mark_enrolment(unit.con, p.enrolment_id, flag, p.session_id, p.participant_id)
     await _noted(unit, "reporting-enrolment")
 
 
-@enrolment.on("enrolment.cancelled.v1")
-async def on_enrolment_cancelled(unit: Unit) -> None:
+@enrolment.on(EnrolmentCancelled, emits=[])
+async def on_enrolment_cancelled(unit: Unit[EnrolmentCancelled]) -> None:
     p = unit.payload
     await store.mark_enrolment(
         unit.con, p.enrolment_id, "cancelled", p.session_id, p.participant_id
@@ -93,32 +115,32 @@ async def on_enrolment_cancelled(unit: Unit) -> None:
     await _noted(unit, "reporting-enrolment")
 
 
-@enrolment.on("enrolment.completed.v1")
-async def on_completed(unit: Unit) -> None:
+@enrolment.on(EnrolmentCompleted, emits=[])
+async def on_completed(unit: Unit[EnrolmentCompleted]) -> None:
     await store.upsert_completion(unit.con, unit.payload)
     await _noted(unit, "reporting-enrolment")
 
 
-@certification.on("certificate.issued.v1")
-async def on_issued(unit: Unit) -> None:
+@certification.on(CertificateIssued, emits=[])
+async def on_issued(unit: Unit[CertificateIssued]) -> None:
     await store.upsert_certificate(unit.con, unit.payload)
     await _noted(unit, "reporting-certification")
 
 
-@certification.on("certificate.revoked.v1")
-async def on_revoked(unit: Unit) -> None:
+@certification.on(CertificateRevoked, emits=[])
+async def on_revoked(unit: Unit[CertificateRevoked]) -> None:
     await store.add_revocation(unit.con, unit.payload.certificate_id, unit.event.time)
     await _noted(unit, "reporting-certification")
 
 
-@certification.on("trainer.certified.v1")
-async def on_trainer(unit: Unit) -> None:
+@certification.on(TrainerCertified, emits=[])
+async def on_trainer(unit: Unit[TrainerCertified]) -> None:
     await store.upsert_trainer(unit.con, unit.payload)
     await _noted(unit, "reporting-certification")
 
 
-@notification.on("notification.sent.v1", "notification.failed.v1")
-async def on_notification(unit: Unit) -> None:
+@notification.on(NotificationSent, NotificationFailed, emits=[])
+async def on_notification(unit: Unit[NotificationSent]) -> None:
     status = unit.event.type.split(".")[1]
     await store.add_notification(unit.con, status, unit.event.time, unit.payload)
     await _noted(unit, "reporting-notification")

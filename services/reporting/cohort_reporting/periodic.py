@@ -12,9 +12,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
-from cohort_contracts import REGISTRY
-from cohort_contracts.reports import ReportPublished
-from cohort_kit.outbox import derived_event_id, enqueue
+from cohort_kit.emitting import emit
+from cohort_kit.outbox import derived_event_id
 
 from . import store
 from .domain import Scope
@@ -75,17 +74,16 @@ async def publish_due_periods(con: asyncpg.Connection, quiet_seconds: float) -> 
                 ):
                     continue
                 report = await build_report(con, scope, start, end, kind=kind, report_id=rid)
-                spec = REGISTRY.spec_for_model(ReportPublished)
-                envelope = REGISTRY.build(
+                envelope = await emit(
+                    con,
                     report,
-                    source="cohort/reporting",
+                    service="reporting",
                     agency=agency,
                     subject_id=rid,
                     time=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
                     event_id=derived_event_id(rid, "report"),
+                    tail=report_subject_tail(scope, kind),
                 )
-                subject = spec.subject_for(agency, report_subject_tail(scope, kind))
-                await enqueue(con, envelope, subject=subject, stream=spec.stream)
                 await store.keep_published(con, report, scope, envelope.time)
                 count += 1
     return count

@@ -15,9 +15,9 @@ from datetime import date
 
 import asyncpg
 import structlog
-from cohort_contracts import REGISTRY
 from cohort_contracts.reports import ReportPublished
-from cohort_kit.outbox import derived_event_id, enqueue
+from cohort_kit.emitting import emit
+from cohort_kit.outbox import derived_event_id
 
 from . import store
 from .domain import Scope
@@ -68,18 +68,17 @@ async def publish_due_summaries(con: asyncpg.Connection, quiet_seconds: float) -
 async def _enqueue(
     con: asyncpg.Connection, report: ReportPublished, scope: Scope, agency: str, row: asyncpg.Record
 ) -> None:
-    spec = REGISTRY.spec_for_model(ReportPublished)
-    envelope = REGISTRY.build(
+    await emit(
+        con,
         report,
-        source="cohort/reporting",
+        service="reporting",
         agency=agency,
         subject_id=report.report_id,
         time=row["closed_at"],
         causationid=row["closed_event_id"],
         event_id=derived_event_id(row["closed_event_id"], f"{KIND}|{scope}"),
+        tail=report_subject_tail(scope, KIND),
     )
-    subject = spec.subject_for(agency, report_subject_tail(scope, KIND))
-    await enqueue(con, envelope, subject=subject, stream=spec.stream)
     await store.keep_published(con, report, scope, row["closed_at"])
 
 
