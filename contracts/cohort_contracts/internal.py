@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from .base import Payload
 from .registry import EventSpec
 from .values import Id, Text
 
 
-class ReminderDue(BaseModel):
+class ReminderDue(Payload):
     """`reminder.due.v1`: a participant's reminder of a session, at its scheduled moment.
 
     Attributes:
@@ -25,8 +26,6 @@ class ReminderDue(BaseModel):
             the schedule row and the session still say the same (otherwise it is void).
         schedule_subject: the schedule's own subject, which names the reminder's row.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     session_id: Id = Field(description="Session.", examples=["iom:com-2023-06-policy"])
     participant_id: Id = Field(description="Participant.", examples=["iom:p-com-0001"])
