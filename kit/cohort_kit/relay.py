@@ -105,7 +105,6 @@ class OutboxRelay:
                 headers[EXPECTED_LAST_ID] = previous
             last_in_stream[row["stream"]] = row["event_id"]
             sends.append(self._publish(row["subject"], row["body"], headers, row["stream"]))
-            log.debug("publishing", event_id=row["event_id"], subject=row["subject"])
         results = await asyncio.gather(*sends, return_exceptions=True)
         published: list[int] = []
         failure: Exception | None = None
