@@ -158,12 +158,15 @@ class MessageProcessor:
                 )
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(service=self.service, consumer=self.consumer.durable)
-        log.info(
-            "batch handled" if len(msgs) > 1 else "message handled",
-            size=len(msgs),
-            outcomes=dict(Counter(outcomes)),
-            ms=round(seconds * 1000, 1),
-        )
+        if len(msgs) == 1:
+            log.info("message handled", outcome=outcomes[0], ms=round(seconds * 1000, 1))
+        else:
+            log.info(
+                "batch handled",
+                size=len(msgs),
+                outcomes=dict(Counter(outcomes)),
+                ms=round(seconds * 1000, 1),
+            )
         return outcomes
 
     def _prepare(self, msg: Msg) -> Item:
