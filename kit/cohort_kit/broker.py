@@ -2,8 +2,8 @@
 
 Acknowledgement is manual and explicit (never FastStream's REJECT_ON_ERROR default): the
 `MessageProcessor` acks, naks with a delay, or dead-letters each message itself. Messages
-are fetched one at a time and handled in order (no `max_workers`, no concurrent batches),
-which keeps the INTAKE order the enrolment rules depend on.
+are fetched in batches that grow with the backlog and applied in order, one batch at a time
+(`pulling`, docs/decisions/0006), which keeps the INTAKE order the enrolment rules depend on.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from cohort_contracts.streams import ConsumerSpec
-from faststream import AckPolicy
-from faststream.exceptions import StopConsume
-from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
+from faststream.nats import NatsBroker
 from nats.js.api import PubAck
 
 from .consumer import MessageProcessor
+from .pulling import Puller
 from .tracing import continued, middleware
 
 # A pull waits this long for a message when none is there (it returns at once when one is).
@@ -57,31 +55,12 @@ def jetstream_publisher(broker: NatsBroker, timeout: float = 10.0) -> Any:
     return publish
 
 
-async def _raw(msg: Any, original: Any) -> Any:
-    """Never let FastStream decode bodies: bad JSON must reach the dead-letter path."""
-    return msg.body
-
-
-def attach(broker: NatsBroker, spec: ConsumerSpec, processor: MessageProcessor) -> Any:
-    """Bind a FastStream pull subscriber to the provisioned durable `spec.durable`.
-
-    Returns the subscriber, whose `stop()` ends its fetch loop (graceful shutdown).
-    """
-    subscriber = broker.subscriber(
-        spec.filter_subjects[0],
-        stream=JStream(spec.stream, declare=False),
-        durable=spec.durable,
-        pull_sub=PullSub(batch_size=1, timeout=PULL_TIMEOUT_SECONDS),
-        ack_policy=AckPolicy.MANUAL,
-        decoder=_raw,
-        title=spec.durable,
-        description=spec.description,
+def attach(
+    broker: NatsBroker, spec: ConsumerSpec, processor: MessageProcessor, *, max_batch: int = 1
+) -> Puller:
+    """A fetch loop on the provisioned durable `spec.durable`, started by `Puller.start()`
+    once the broker is connected. Batches grow with the backlog (see `pulling`); `stop()`
+    ends the loop after the batch in hand (graceful shutdown)."""
+    return Puller(
+        broker.connection, spec, processor, max_batch=max_batch, timeout=PULL_TIMEOUT_SECONDS
     )
-
-    async def handle(message: NatsMessage) -> None:
-        outcome = await processor.process(message.raw_message)
-        if outcome == "handed_back":  # shutting down: this subscriber pulls no more
-            raise StopConsume
-
-    subscriber(handle)
-    return subscriber

@@ -3,6 +3,12 @@
 Every failure path ends in exactly one of: applied (ack), duplicate (ack), ignored (ack),
 dead-lettered (park, then ack), or retried later (nak with a delay). Nothing is terminated
 and nothing is acknowledged before its effect or its dead-letter is durable.
+
+Messages come in batches (`process_batch`, docs/decisions/0006): a batch of several is
+applied in stream order in one transaction, each message under its own savepoint, so one
+that fails is rolled back alone and takes the path it would take alone; the batch commits
+once, then every message is settled (acked, NAKed or dead-lettered) in stream order. A
+batch of one is applied exactly as before batches existed.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,10 +27,11 @@ from cohort_contracts import REGISTRY, ContractError, Event, limits
 from cohort_contracts.streams import ConsumerSpec
 from nats.aio.msg import Msg
 
-from . import ownership
+from . import inbox, outbox, ownership
 from .deadletter import DeadLetters, deadletter_record
 from .errors import Invalid, NotYetApplicable, is_transient
 from .metrics import HANDLER_SECONDS, MESSAGES_IN, OUTCOMES
+from .pulling import consume_span
 from .tolerance import note_unknown_fields
 from .units import Router, Unit
 
@@ -48,6 +56,52 @@ class MessageLimits:
 
     max_bytes: int = limits.MAX_MESSAGE_BYTES
     max_depth: int = limits.MAX_JSON_DEPTH
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What becomes of a message when its batch is settled: `ack`, `retry` or `park`."""
+
+    action: str
+    outcome: str
+    reason: str = ""
+    detail: str = ""
+
+
+APPLIED, DUPLICATE, IGNORED = (
+    Fate("ack", "applied"),
+    Fate("ack", "duplicate"),
+    Fate("ack", "ignored"),
+)
+
+
+def park(reason: str, detail: str) -> Fate:
+    return Fate("park", "dead_lettered", reason, detail)
+
+
+@dataclass
+class Item:
+    """One message of a batch: what was parsed from it and, once decided, its fate."""
+
+    msg: Msg
+    attempt: int = 1
+    event: Event[Any] | None = None
+    handler: Any = None
+    final: bool = False
+    stream_seq: int | None = None
+    fate: Fate | None = None
+
+    def bind(self, service: str, durable: str) -> None:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            service=service, consumer=durable, subject=self.msg.subject
+        )
+        if self.event is not None:
+            structlog.contextvars.bind_contextvars(
+                event_id=self.event.id,
+                type=self.event.type,
+                correlationid=self.event.envelope.correlationid,
+            )
 
 
 class MessageProcessor:
@@ -77,31 +131,55 @@ class MessageProcessor:
 
     async def process(self, msg: Msg) -> str:
         """Decide one message's fate; return the outcome (also counted in metrics)."""
+        return (await self.process_batch([msg]))[0]
+
+    async def process_batch(self, msgs: list[Msg]) -> list[str]:
+        """Apply a batch in stream order, then settle each message; return their outcomes."""
         if self.draining:
-            # Shutting down: hand it straight back so another replica (or our restart) takes it.
-            await msg.nak()
-            return "handed_back"
+            # Shutting down: hand them straight back so another replica (or our restart)
+            # takes them.
+            for msg in msgs:
+                await msg.nak()
+            return ["handed_back"] * len(msgs)
         self.in_flight += 1
         started = time.perf_counter()
-        MESSAGES_IN.labels(self.service, self.consumer.durable).inc()
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            service=self.service, consumer=self.consumer.durable, subject=msg.subject
-        )
+        MESSAGES_IN.labels(self.service, self.consumer.durable).inc(len(msgs))
         try:
-            outcome = await self._process(msg)
+            items = [self._prepare(msg) for msg in msgs]
+            todo = [item for item in items if item.fate is None]
+            heartbeat = asyncio.ensure_future(self._keep_alive([i.msg for i in todo]))
+            try:
+                await self._apply_all(todo)
+            finally:
+                heartbeat.cancel()
+            outcomes = [await self._settle(item) for item in items]
         finally:
             self.in_flight -= 1
-            HANDLER_SECONDS.labels(self.service, self.consumer.durable).observe(
-                time.perf_counter() - started
+            seconds = time.perf_counter() - started
+            for _ in msgs:  # the batch's time, shared out: a per-message figure as before
+                HANDLER_SECONDS.labels(self.service, self.consumer.durable).observe(
+                    seconds / len(msgs)
+                )
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(service=self.service, consumer=self.consumer.durable)
+        if len(msgs) == 1:
+            log.info("message handled", outcome=outcomes[0], ms=round(seconds * 1000, 1))
+        else:
+            log.info(
+                "batch handled",
+                size=len(msgs),
+                outcomes=dict(Counter(outcomes)),
+                ms=round(seconds * 1000, 1),
             )
-        OUTCOMES.labels(self.service, self.consumer.durable, outcome).inc()
-        log.info("message handled", outcome=outcome)
-        return outcome
+        return outcomes
 
-    async def _process(self, msg: Msg) -> str:
+    def _prepare(self, msg: Msg) -> Item:
+        """Parse and route one message; decide at once what needs no database."""
+        item = Item(msg)
+        item.bind(self.service, self.consumer.durable)
         meta = msg.metadata
-        attempt = meta.num_delivered
+        attempt = item.attempt = meta.num_delivered
+        item.stream_seq = meta.sequence.stream
         try:
             event = REGISTRY.parse(
                 msg.data,
@@ -110,113 +188,197 @@ class MessageProcessor:
                 max_depth=self.limits.max_depth,
             )
         except ContractError as exc:
-            return await self._dead_letter(msg, exc.reason, exc.detail)
+            item.fate = park(exc.reason, exc.detail)
+            return item
         except Exception as exc:  # parse is one door; still, nothing may escape to redelivery
-            detail = "".join(traceback.format_exception(exc))
-            return await self._dead_letter(msg, "unparseable", detail)
+            item.fate = park("unparseable", "".join(traceback.format_exception(exc)))
+            return item
         note_unknown_fields(self.service, event)  # read tolerantly: a later minor version
-        structlog.contextvars.bind_contextvars(
-            event_id=event.id, type=event.type, correlationid=event.envelope.correlationid
-        )
-        handler = self.router.handler_for(event.type)
+        item.event = event
+        item.bind(self.service, self.consumer.durable)
+        handler = item.handler = self.router.handler_for(event.type)
         if handler is None and not ownership.applies_to(event):
-            await msg.ack()
-            return "ignored"
+            item.fate = IGNORED
+            return item
         if attempt >= self.consumer.max_deliver:
-            return await self._dead_letter(
-                msg, "max_deliveries", f"delivered {attempt} times without being applied"
-            )
-        final = self._retry_window_over(meta.timestamp)
-        heartbeat = asyncio.ensure_future(self._keep_alive(msg))
-        try:
-            applied = await self._apply(
-                event, handler, final=final, attempt=attempt, stream_seq=meta.sequence.stream
-            )
-        except NotYetApplicable as exc:
-            return await self._retry(msg, attempt, "retry_later", exc.reason)
-        except Invalid as exc:
-            return await self._dead_letter(msg, exc.reason, exc.detail or str(exc))
-        except Exception as exc:
-            if is_transient(exc):
-                return await self._retry(msg, attempt, "transient_retry", repr(exc))
-            if attempt >= self.retry.handler_failure_limit:
-                detail = "".join(traceback.format_exception(exc))
-                return await self._dead_letter(msg, "handler_error", detail)
-            log.error("handler failed; will retry", error=repr(exc), attempt=attempt)
-            return await self._retry(msg, attempt, "handler_error_retry", repr(exc))
-        finally:
-            heartbeat.cancel()
-        await msg.ack()
-        if applied is None:
-            return "ignored"
-        return "applied" if applied else "duplicate"
+            item.fate = park("max_deliveries", f"delivered {attempt} times without being applied")
+            return item
+        item.final = self._retry_window_over(meta.timestamp)
+        return item
 
-    async def _apply(
-        self,
-        event: Event[Any],
-        handler: Any,
-        *,
-        final: bool,
-        attempt: int,
-        stream_seq: int | None = None,
-    ) -> bool | None:
+    async def _apply_all(self, todo: list[Item]) -> None:
+        if len(todo) == 1:
+            await self._apply_alone(todo[0])
+            return
+        if not todo:
+            return
+        try:
+            await self._apply_together(todo)
+        except Exception as exc:
+            # The batch as a whole did not commit (connection lost, commit refused): none of
+            # it is durable, so each message is applied alone, exactly as without batches.
+            log.warning("batch not applied; applying its messages one at a time", error=repr(exc))
+            for item in todo:
+                item.fate = None
+                await self._apply_alone(item)
+
+    async def _apply_alone(self, item: Item) -> None:
+        item.bind(self.service, self.consumer.durable)
+        try:
+            applied = await self._apply(item)
+        except Exception as exc:
+            item.fate = self._failure(item, exc)
+            return
+        item.fate = IGNORED if applied is None else APPLIED if applied else DUPLICATE
+
+    async def _apply(self, item: Item) -> bool | None:
         """True when applied now, False for a duplicate, None when this router has no handler
         (the event was only checked for ownership, as every intake event is)."""
+        event = item.event
+        assert event is not None
         async with self.pool.acquire() as con:
             if ownership.applies_to(event):
                 # Before, and apart from, the handler's transaction: see `ownership`.
-                await ownership.enforce(con, event, stream_seq)
-            if handler is None:
+                await ownership.enforce(con, event, item.stream_seq)
+            if item.handler is None:
                 return None
             async with con.transaction():
-                await ownership.learn(con, event)
-                return await self._apply_in(con, event, handler, final, attempt, stream_seq)
+                if not await inbox.record(con, self.consumer.durable, event):
+                    return False
+                await self._run(con, item)
+                return True
 
-    async def _apply_in(
+    async def _apply_together(self, items: list[Item]) -> None:
+        """Several messages, one transaction, in stream order.
+
+        Ownership is enforced per message just before its handler and outside its
+        savepoint: a claim stays whatever the handler then does, as it does alone, and is
+        made in the same order relative to the handlers. Inbox rows are written in one
+        statement up front (removed again for a message that is not applied), outbox rows
+        in one statement before the commit.
+        """
+        durable = self.consumer.durable
+        handled = [i for i in items if i.handler is not None]
+        async with self.pool.acquire() as con, con.transaction():
+            fresh = await inbox.record_many(con, durable, [i.event for i in handled])  # type: ignore[misc]
+            taken: set[inbox.Key] = set()
+            with outbox.batched(con) as rows:
+                for item in items:
+                    await self._apply_in_batch(con, item, fresh, taken, rows)
+                await rows.flush()
+
+    async def _apply_in_batch(
         self,
         con: asyncpg.Connection,
-        event: Event[Any],
-        handler: Any,
-        final: bool,
-        attempt: int,
-        stream_seq: int | None,
-    ) -> bool:
-        first_time = await con.fetchval(
-            """INSERT INTO inbox (consumer, source, event_id, event_type)
-               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
-            self.consumer.durable,
-            event.envelope.source,
-            event.id,
-            event.type,
-        )
+        item: Item,
+        fresh: set[inbox.Key],
+        taken: set[inbox.Key],
+        rows: outbox.OutboxBatch,
+    ) -> None:
+        event = item.event
+        assert event is not None
+        item.bind(self.service, self.consumer.durable)
+        key = inbox.key(event)
+        first_time = False
+        if item.handler is not None:
+            if key in taken:  # the same event twice in one batch: its row says what happened
+                first_time = await inbox.record(con, self.consumer.durable, event)
+            else:
+                first_time = key in fresh
+            taken.add(key)
+        if ownership.applies_to(event):
+            try:
+                await ownership.enforce(con, event, item.stream_seq)
+            except Invalid as exc:
+                item.fate = park(exc.reason, exc.detail or str(exc))
+                if item.handler is not None and first_time:
+                    await inbox.forget(con, self.consumer.durable, event)
+                return
+        if item.handler is None:
+            item.fate = IGNORED
+            return
         if not first_time:
-            return False
-        unit = Unit(
-            con=con,
-            event=event,
-            service=self.service,
-            final=final,
-            attempt=attempt,
-            stream_seq=stream_seq,
-            deps=self.deps,
-            settings=self.settings,
-        )
-        await handler(unit)
-        return True
+            item.fate = DUPLICATE
+            return
+        mark = rows.mark()
+        # A savepoint per message, never released: one round trip instead of two, and a
+        # released savepoint would keep its subtransaction all the same. The name is reused
+        # on purpose: ROLLBACK TO goes back to the newest one, this message's.
+        await con.execute("SAVEPOINT cohort_message")
+        try:
+            await self._run(con, item)
+        except Exception as exc:
+            await con.execute("ROLLBACK TO SAVEPOINT cohort_message")
+            rows.rollback(mark)
+            await inbox.forget(con, self.consumer.durable, event)
+            item.fate = self._failure(item, exc)
+            return
+        item.fate = APPLIED
 
-    async def _keep_alive(self, msg: Msg) -> None:
-        """A handler slower than the ack wait keeps its message: tell NATS it is in progress.
+    async def _run(self, con: asyncpg.Connection, item: Item) -> None:
+        """The handler, with the claims a network event states (see `ownership.learn`)."""
+        event = item.event
+        assert event is not None
+        with consume_span(item.msg):
+            await ownership.learn(con, event)
+            unit = Unit(
+                con=con,
+                event=event,
+                service=self.service,
+                final=item.final,
+                attempt=item.attempt,
+                stream_seq=item.stream_seq,
+                deps=self.deps,
+                settings=self.settings,
+            )
+            await item.handler(unit)
 
-        Without this, another replica's pending pull would get the message while it is
+    def _failure(self, item: Item, exc: Exception) -> Fate:
+        """The fate of a message whose application raised (the policy of docs/kit.md)."""
+        attempt = item.attempt
+        if isinstance(exc, NotYetApplicable):
+            return Fate("retry", "retry_later", exc.reason)
+        if isinstance(exc, Invalid):
+            return park(exc.reason, exc.detail or str(exc))
+        if is_transient(exc):
+            return Fate("retry", "transient_retry", repr(exc))
+        if attempt >= self.retry.handler_failure_limit:
+            return park("handler_error", "".join(traceback.format_exception(exc)))
+        log.error("handler failed; will retry", error=repr(exc), attempt=attempt)
+        return Fate("retry", "handler_error_retry", repr(exc))
+
+    async def _settle(self, item: Item) -> str:
+        """Carry out the fate: ack, NAK with back-off, or park then ack."""
+        fate = item.fate
+        assert fate is not None
+        item.bind(self.service, self.consumer.durable)
+        if fate.action == "retry":
+            outcome = await self._retry(item.msg, item.attempt, fate.outcome, fate.reason)
+        elif fate.action == "park":
+            outcome = await self._dead_letter(item.msg, fate.reason, fate.detail)
+        else:
+            await item.msg.ack()
+            outcome = fate.outcome
+        OUTCOMES.labels(self.service, self.consumer.durable, outcome).inc()
+        log.debug("message handled", outcome=outcome)
+        return outcome
+
+    async def _keep_alive(self, msgs: list[Msg]) -> None:
+        """A batch slower than the ack wait keeps its messages: tell NATS they are in progress.
+
+        Without this, another replica's pending pull would get a message while it is
         still being handled here (the inbox would absorb it, but the work would be done twice).
         """
+        if not msgs:
+            return
         interval = max(self.consumer.ack_wait_seconds / 3, 0.05)
         while True:
             await asyncio.sleep(interval)
-            try:
-                await msg.in_progress()
-            except Exception as exc:  # connection trouble: NATS will redeliver, inbox dedups
-                log.warning("could not extend the ack wait", error=repr(exc))
+            for msg in msgs:
+                try:
+                    await msg.in_progress()
+                except Exception as exc:  # connection trouble: NATS will redeliver, inbox dedups
+                    log.warning("could not extend the ack wait", error=repr(exc))
 
     async def _retry(self, msg: Msg, attempt: int, outcome: str, why: str) -> str:
         delay = self.retry.delay(attempt)

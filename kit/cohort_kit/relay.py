@@ -4,6 +4,8 @@ A row is marked published only after the server's PubAck, in the transaction tha
 it. A crash between PubAck and commit republishes the row with the same `Nats-Msg-Id`, and
 the stream's duplicate window absorbs it. One relay at a time publishes (a transaction-level
 advisory lock), so events leave in the order they were committed, whatever the replicas.
+A round publishes its rows concurrently (PubAcks awaited together) and marks them in one
+statement; `_publish_all` says how commit order survives a publish lost mid-round.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ Publish = Callable[[str, bytes, dict[str, str], str], Awaitable[Any]]
 _RELAY_LOCK = 0x0C0408
 ACQUIRE_TIMEOUT = 10.0  # a pool that cannot give a connection is an outage, not a wait
 ROUND_TIMEOUT = 60.0  # one relay round (a batch of publishes) at most
+EXPECTED_LAST_ID = "Nats-Expected-Last-Msg-Id"
 
 CLAIM = """
 SELECT seq, event_id, subject, stream, body, headers::text AS headers FROM outbox
@@ -59,22 +62,12 @@ class OutboxRelay:
 
     async def drain_once(self) -> int:
         """Publish one batch; return how many rows were published."""
+        started = time.perf_counter()
         async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as con, con.transaction():
             if not await con.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
                 return 0
             rows = await con.fetch(CLAIM, self._batch)
-            published: list[int] = []
-            failure: Exception | None = None
-            for row in rows:
-                headers = {**json.loads(row["headers"]), "Nats-Msg-Id": row["event_id"]}
-                try:
-                    await self._publish(row["subject"], row["body"], headers, row["stream"])
-                except Exception as exc:  # keep what was acknowledged; the rest waits
-                    failure = exc
-                    break
-                if self._after_publish is not None:
-                    await self._after_publish(row["event_id"])
-                published.append(row["seq"])
+            published, failure = await self._publish_all(rows)
             # Marked only after their PubAcks, in one statement.
             await con.execute(
                 "UPDATE outbox SET published_at = now(), attempts = attempts + 1 "
@@ -82,9 +75,48 @@ class OutboxRelay:
                 published,
             )
         OUTBOX_PUBLISHED.labels(self._service).inc(len(published))
+        if rows:
+            log.info(
+                "outbox batch published",
+                rows=len(rows),
+                published=len(published),
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
         if failure is not None:
             raise failure
         return len(published)
+
+    async def _publish_all(self, rows: list[asyncpg.Record]) -> tuple[list[int], Exception | None]:
+        """Publish every row at once, awaiting the PubAcks together; keep commit order.
+
+        Each row whose predecessor in the batch went to the same stream carries
+        `Nats-Expected-Last-Msg-Id` with that predecessor's id: if one publish is lost (a
+        connection cut mid-batch), the server refuses the rows behind it instead of storing
+        them ahead of it, and they are published again, in order, next round. The first
+        row per stream needs no such check: its predecessors were acknowledged in an
+        earlier round. Returns the acknowledged rows and the first failure.
+        """
+        last_in_stream: dict[str, str] = {}
+        sends = []
+        for row in rows:
+            headers = {**json.loads(row["headers"]), "Nats-Msg-Id": row["event_id"]}
+            previous = last_in_stream.get(row["stream"])
+            if previous is not None:
+                headers[EXPECTED_LAST_ID] = previous
+            last_in_stream[row["stream"]] = row["event_id"]
+            sends.append(self._publish(row["subject"], row["body"], headers, row["stream"]))
+        results = await asyncio.gather(*sends, return_exceptions=True)
+        published: list[int] = []
+        failure: Exception | None = None
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                if failure is None and isinstance(result, Exception):
+                    failure = result
+                continue
+            if self._after_publish is not None:
+                await self._after_publish(row["event_id"])
+            published.append(row["seq"])
+        return published, failure
 
     async def drain(self) -> int:
         total = 0

@@ -109,7 +109,9 @@ class Runtime:
                 deps=self.deps,
                 settings=s,
             )
-            self._subscribers.append(attach(self.broker, spec, processor))
+            self._subscribers.append(
+                attach(self.broker, spec, processor, max_batch=s.consumer_batch_max)
+            )
             self.processors.append(processor)
         self.relay = OutboxRelay(
             self.pool,
@@ -119,6 +121,8 @@ class Runtime:
             poll_seconds=s.relay_poll_seconds,
         )
         await self.broker.start()
+        for puller in self._subscribers:
+            await puller.start()
         self._spawn("outbox relay", self.relay.run)
         for job in self.definition.background:
             self._spawn(getattr(job, "__name__", "background job"), functools.partial(job, self))

@@ -120,6 +120,12 @@ class ServiceSettings(BaseSettings):
         1.0, description="Outbox relay poll interval (NOTIFY wakes it earlier)."
     )
     relay_batch: int = Field(200, description="Outbox rows published per relay round.")
+    consumer_batch_max: int = Field(
+        100,
+        gt=0,
+        description="Most messages a consumer applies in one transaction. Batches grow with "
+        "the backlog up to this; with nothing waiting each message is applied alone.",
+    )
     startup_wait_seconds: float = Field(
         300.0,
         description="How long a starting service waits for PostgreSQL and NATS to answer "

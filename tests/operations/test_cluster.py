@@ -128,15 +128,14 @@ async def test_killing_the_stream_leader_loses_and_duplicates_nothing(
     for index, runtime in enumerate(replicas):
         await runtime.start()
         processor = runtime.processors[0]
-        original = processor.process
+        original = processor.process_batch
 
-        async def counting(msg: Any, _i: int = index, _orig: Any = original) -> str:
-            outcome: str = await _orig(msg)
-            if outcome == "applied":
-                handled[_i] += 1
-            return outcome
+        async def counting(msgs: Any, _i: int = index, _orig: Any = original) -> list[str]:
+            outcomes: list[str] = await _orig(msgs)
+            handled[_i] += outcomes.count("applied")
+            return outcomes
 
-        processor.process = counting  # type: ignore[method-assign]
+        processor.process_batch = counting  # type: ignore[method-assign]
 
     events = [factories.participant(f"iom:p-{n:04d}") for n in range(EVENTS)]
     acked: list[str] = []
