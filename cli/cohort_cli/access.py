@@ -7,7 +7,7 @@ ministry's `reports.country.<ISO3>.>`, a donor's `reports.donor.<donor>.>`. Noth
 crosses an account boundary, so no subject permission mistake and no JetStream API call can
 show one ministry another's reports. Subject permissions on each user are a second layer.
 
-Durable delivery (docs/decisions/0004-subscriber-delivery.md and 0005): every ministry,
+Durable delivery (docs/decisions/0007-subscriber-delivery.md and 0005): every ministry,
 donor and agency also has its own durable pull consumers in the services' account
 (`cohort_cli.durables`): `reader-<ACCOUNT>` on REPORTS for its reports, and for an agency
 `rejections-<ACCOUNT>` on DEADLETTER (its own intake's dead-letters) and `erasures-<ACCOUNT>`

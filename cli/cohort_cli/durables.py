@@ -2,7 +2,7 @@
 JetStream services of it (and nothing else) that its account imports.
 
 One mechanism for everything an organisation must not miss while offline
-(docs/decisions/0004-subscriber-delivery.md, 0005-agency-feedback-over-nats.md):
+(docs/decisions/0007-subscriber-delivery.md, 0005-agency-feedback-over-nats.md):
 
 - `reader-<ACCOUNT>` on REPORTS: a ministry's country, a donor's reports, an agency's
   programmes;

@@ -10,7 +10,7 @@ which answers the same caller only.
 
 An `after` that is not a report of the caller's audiences (unknown, or another scope's) is
 one answer, 400 `unknown_after`: a caller cannot learn whether someone else's report exists.
-The NATS durable reader (docs/decisions/0004-subscriber-delivery.md) is the push path; this
+The NATS durable reader (docs/decisions/0007-subscriber-delivery.md) is the push path; this
 is the pull path for systems that only speak HTTP.
 """
 
