@@ -20,7 +20,7 @@ from cohort_contracts import REGISTRY
 from cohort_kit.db import create_pool, migrate, service_migrations
 from cohort_kit.rebuild import apply
 from cohort_notification import store
-from cohort_notification.app import build
+from cohort_notification.app import definition
 from cohort_notification.digest import ERASED_LABEL, make_digests
 from cohort_notification.notifier import Notifier
 from cohort_notification.settings import NotificationSettings
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.integration
 
 PID = "iom:p-a"
 ORGANISER = "organiser@iom-training.example"
-DEFINITION = build()
+DEFINITION = definition
 
 
 @pytest.fixture
@@ -62,6 +62,12 @@ def settings(smtp: SmtpSink, database_url: str) -> NotificationSettings:
     )
 
 
+def handler_context() -> dict[str, Any]:
+    """What the live consumer hands its handlers: the dependencies built from settings."""
+    s = NotificationSettings(database_url="postgresql://unused/unused")
+    return {"deps": DEFINITION.build_deps(s), "settings": s}
+
+
 async def applied(pool: asyncpg.Pool, durable: str, event: dict[str, Any]) -> None:
     """Apply one event through the consumer's router; fails if the handler refused it."""
     spec = REGISTRY.spec(event["type"])
@@ -78,6 +84,7 @@ async def applied(pool: asyncpg.Pool, durable: str, event: dict[str, Any]) -> No
             DEFINITION.routers[durable],
             subject,
             json.dumps(event).encode(),
+            context=handler_context(),
         )
     assert ok, event["type"]
 

@@ -24,11 +24,11 @@ from typing import Any
 import asyncpg
 import nats
 import pytest
-from cohort_certification.app import build as build_certification
+from cohort_certification.app import definition as certification
 from cohort_contracts.streams import CONSUMERS
 from cohort_enrolment.app import definition as enrolment
 from cohort_kit.rebuild import rebuild
-from cohort_notification.app import build as build_notification
+from cohort_notification.app import definition as notification
 from cohort_reporting.app import definition as reporting
 from cohort_reporting.domain import Scope, figures_from_counts
 from cohort_reporting.store import count_facts
@@ -177,8 +177,8 @@ async def live_then_rebuild(nats_url: str, pg_admin_dsn: str, events: list[dict]
     erasures = sum(1 for e in events if e["type"] == "participant.erasure_requested.v1")
     definitions = {
         "enrolment": enrolment,
-        "certification": build_certification(),
-        "notification": build_notification(),
+        "certification": certification,
+        "notification": notification,
         "reporting": reporting,
     }
     try:
