@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from cohort_kit import Runtime
+from cohort_kit.db import migrate, service_migrations
 from cohort_reporting.app import definition
 from cohort_reporting.settings import ReportingSettings
 
@@ -37,3 +39,12 @@ async def other_database_url(pg_admin_dsn: str) -> AsyncIterator[str]:
     """A second fresh database (for rebuilding projections next to the live ones)."""
     async with fresh_database(pg_admin_dsn) as url:
         yield url
+
+
+@pytest.fixture
+async def projections(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to a fresh database holding the reporting service's tables (no service)."""
+    con = await asyncpg.connect(database_url)
+    await migrate(con, service_migrations(definition.name, definition.migrations))
+    yield con
+    await con.close()
