@@ -1,10 +1,13 @@
-"""Helpers the tests share: publishing intake events, reading streams, waiting."""
+"""Helpers the tests share: publishing intake events, reading streams, waiting, serving an
+ASGI app on a real port."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -66,3 +69,39 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+def listening_socket() -> socket.socket:
+    """A socket bound to a free port of 127.0.0.1, for a server whose URL is needed first."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@asynccontextmanager
+async def served(app: Any, sock: socket.socket | None = None) -> AsyncIterator[str]:
+    """An ASGI app on a real port of 127.0.0.1 (uvicorn, in the test's loop): its base URL.
+    Pass `sock` (from `listening_socket`) when the URL must be known before the app exists."""
+    import uvicorn
+
+    sock = sock or listening_socket()
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    )
+    task = asyncio.ensure_future(server.serve(sockets=[sock]))
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield base_url(sock)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        sock.close()

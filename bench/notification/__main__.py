@@ -46,6 +46,7 @@ from cohort_notification.settings import NotificationSettings
 from bench.baseline import run_baseline
 from bench.common import embedded_servers, percentiles, say, write_result
 from bench.notification.sink import SinkProcess
+from tests import factories
 
 AGENCY = "iom"
 LANGUAGES = ("fr", "en", "ar")
@@ -68,23 +69,11 @@ def _event(type_: str, data: dict[str, Any], subject: str, source: str) -> dict[
 
 def course() -> dict[str, Any]:
     cid = "iom:bench-course"
-    data = {
-        "course_id": cid,
-        "programme": "EMM2.0",
-        "title": {"en": "Essentials of Migration Management", "fr": "Essentiels de la GM"},
-        "modules": [],
-        "qualification": None,
-        "hours": 35,
-        "completion_rule": {
-            "min_attendance_ratio": 0.8,
-            "pass_mark": None,
-            "evaluation_required": False,
-        },
-        "certificate_kind": "completion",
-        "training_of_trainers": False,
-        "certifying_body": None,
-        "materials": [],
-    }
+    data = factories.course_data(
+        cid,
+        title={"en": "Essentials of Migration Management", "fr": "Essentiels de la GM"},
+        completion_rule=factories.completion_rule(pass_mark=None, evaluation_required=False),
+    )
     return _event("course.published.v1", data, cid, "iom/bench")
 
 

@@ -10,23 +10,14 @@ from tests import factories
 
 
 def course(cid: str = "icmpd:reint-pm", *, agency: str = "icmpd", **over: Any) -> dict[str, Any]:
-    data = {
-        "course_id": cid,
+    fields: dict[str, Any] = {
         "programme": "Reintegration",
         "title": {"en": "Reintegration for Policy Makers", "ar": "إعادة الإدماج لصانعي السياسات"},
         "qualification": {"framework": "MQF", "level": 5, "credits": 4.0},
         "hours": 30.0,
-        "completion_rule": {
-            "min_attendance_ratio": 0.8,
-            "pass_mark": 60,
-            "evaluation_required": True,
-        },
-        "certificate_kind": "completion",
-        "training_of_trainers": False,
         "certifying_body": "MCP-Med-TI",
     }
-    data.update(over)
-    return factories.envelope("course.published.v1", data, agency=agency, subject=cid)
+    return factories.course(cid, agency=agency, **{**fields, **over})
 
 
 def session(

@@ -26,6 +26,8 @@ from cohort_certification.credentials.keys import (
 from cohort_certification.credentials.signing import sign
 from cohort_certification.credentials.verifying import VerificationMethod, verify
 
+from tests import factories
+
 pytestmark = pytest.mark.unit
 
 VECTOR = json.loads((Path(__file__).parent / "ob3-test-vector.json").read_text())
@@ -58,11 +60,7 @@ def facts(given: str = "Media", family: str = "Al-Jubouri") -> dict:
             "programme": "Reintegration",
             "title": {"en": "Reintegration", "ar": "إعادة الإدماج لصانعي سياسات الهجرة"},
             "hours": 30.0,
-            "completion_rule": {
-                "min_attendance_ratio": 0.8,
-                "pass_mark": 60.0,
-                "evaluation_required": True,
-            },
+            "completion_rule": factories.completion_rule(pass_mark=60.0),
             "qualification": {"framework": "MQF", "level": 5, "credits": 4.0},
         },
         "session": {

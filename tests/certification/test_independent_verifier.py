@@ -33,6 +33,8 @@ from cohort_certification.credentials.keys import SigningKey, key_id
 from cohort_certification.credentials.signing import sign
 from cohort_certification.credentials.verifying import VerificationMethod, verify
 
+from tests import factories
+
 pytestmark = pytest.mark.integration
 
 JS = Path(__file__).parent / "js"
@@ -115,11 +117,7 @@ def facts(given: str, family: str, title: str = "إعادة الإدماج لص�
             "programme": "Reintegration",
             "title": {"en": "Reintegration", "ar": title},
             "hours": 30.0,
-            "completion_rule": {
-                "min_attendance_ratio": 0.8,
-                "pass_mark": 60.0,
-                "evaluation_required": True,
-            },
+            "completion_rule": factories.completion_rule(pass_mark=60.0),
             "qualification": {"framework": "MQF", "level": 5, "credits": 4.0},
         },
         "session": {

@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium, served
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium
 from tests.certification import events
 from tests.certification.test_pages import one_certificate
 from tests.certification.test_service import client, count_at_least
 from tests.certification.test_service import service as service  # the fixture
-from tests.harness import eventually, publish_event
+from tests.harness import eventually, publish_event, served
 
 PHONE = {"width": 390, "height": 844}
 

@@ -20,18 +20,8 @@ def at(minutes: float) -> datetime:
 
 
 def course(cid: str = "iom:c-1", *, agency: str = "iom", **rule: Any) -> dict[str, Any]:
-    completion_rule = {"min_attendance_ratio": 0.8, "pass_mark": 60, "evaluation_required": True}
-    completion_rule.update(rule)
-    data = {
-        "course_id": cid,
-        "programme": "EMM2.0",
-        "title": {"en": "Essentials of Migration Management"},
-        "modules": [],
-        "hours": 35,
-        "completion_rule": completion_rule,
-        "certificate_kind": "completion",
-    }
-    return factories.envelope("course.published.v1", data, agency=agency, subject=cid, time=at(0))
+    rules = factories.completion_rule(**rule)
+    return factories.course(cid, agency=agency, time=at(0), completion_rule=rules)
 
 
 def session(

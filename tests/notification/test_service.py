@@ -27,48 +27,16 @@ FAR = date.today() + timedelta(days=400)  # reminders far in the future: not due
 
 
 def course() -> dict[str, Any]:
-    return factories.envelope(
-        "course.published.v1",
-        {
-            "course_id": "iom:emm2",
-            "programme": "EMM2.0",
-            "title": {"en": "Essentials of Migration Management", "fr": "Essentiels de la GM"},
-            "modules": [],
-            "qualification": None,
-            "hours": 35,
-            "completion_rule": {
-                "min_attendance_ratio": 0.8,
-                "pass_mark": None,
-                "evaluation_required": False,
-            },
-            "certificate_kind": "completion",
-            "training_of_trainers": False,
-            "certifying_body": None,
-            "materials": [],
-        },
+    return factories.course(
+        "iom:emm2",
+        title={"en": "Essentials of Migration Management", "fr": "Essentiels de la GM"},
+        completion_rule=factories.completion_rule(pass_mark=None, evaluation_required=False),
     )
 
 
 def session(sid: str = "iom:s-1", start: date = FAR, **over: Any) -> dict[str, Any]:
-    data = {
-        "session_id": sid,
-        "course_id": "iom:emm2",
-        "office": "IOM Comoros",
-        "country": "COM",
-        "city": "Moroni",
-        "venue": "Hotel Le Moroni",
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=4)).isoformat(),
-        "timezone": "Indian/Comoro",
-        "mode": "in_person",
-        "languages": ["fr", "ar"],
-        "capacity": 2,
-        "waitlist_capacity": 2,
-        "enrolment_closes_at": "2023-05-29T17:00:00+03:00",
-        "organiser_email": "organiser@example.org",
-    }
-    data.update(over)
-    return factories.envelope("session.scheduled.v1", data, subject=sid)
+    dates = {"start_date": start.isoformat(), "end_date": (start + timedelta(days=4)).isoformat()}
+    return factories.session(sid, **{**dates, "languages": ["fr", "ar"], **over})
 
 
 def decision(type_: str, data: dict[str, Any]) -> dict[str, Any]:

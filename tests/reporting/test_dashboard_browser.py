@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.auth import headers
-from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium, served
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium
+from tests.harness import served
 from tests.reporting.test_reporting_service import play
 
 pytestmark = [
