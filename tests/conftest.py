@@ -140,6 +140,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ]
     if untiered:
         raise pytest.UsageError(
-            "tests without exactly one tier marker (" + ", ".join(TIERS) + "):\n  "
+            "tests without exactly one tier marker ("
+            + ", ".join(TIERS)
+            + "):\n  "
             + "\n  ".join(untiered)
         )
