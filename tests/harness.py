@@ -1,5 +1,5 @@
-"""Helpers the tests share: publishing intake events, reading streams, waiting, serving an
-ASGI app on a real port."""
+"""Helpers the tests share: settings and running services, publishing intake events, reading
+streams and dead-letters, waiting, serving an ASGI app on a real port."""
 
 from __future__ import annotations
 
@@ -8,9 +8,35 @@ import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
+import asyncpg
+from cohort_kit import Runtime, ServiceDefinition
+from cohort_kit.settings import ServiceSettings
 from nats.js import JetStreamContext
+
+S = TypeVar("S", bound=ServiceSettings)
+# What every in-process test service shares: no HTTP port of its own, a quick relay and
+# quick retries (a test overrides what it is about).
+QUICK = {"http_port": 0, "relay_poll_seconds": 0.2, "retry_max_delay_seconds": 0.5}
+
+
+def quick_settings(cls: type[S], nats_url: str, database_url: str, **extra: Any) -> S:
+    """Settings of class `cls` for a service under test on these servers."""
+    return cls(**{**QUICK, "nats_url": nats_url, "database_url": database_url, **extra})
+
+
+@asynccontextmanager
+async def running(
+    definition: ServiceDefinition, settings: ServiceSettings
+) -> AsyncIterator[Runtime]:
+    """A service started in this process, stopped when the block ends."""
+    runtime = Runtime(definition, settings)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
 
 
 def docker_available() -> bool:
@@ -54,6 +80,29 @@ async def read_stream(js: JetStreamContext, stream: str, subject: str | None = N
         if subject is None or msg.subject == subject:
             out.append(msg)
     return out
+
+
+async def rows(database_url: str, sql: str, *args: Any) -> list[Any]:
+    """The rows of one query, on a connection of its own (closed afterwards)."""
+    con = await asyncpg.connect(database_url)
+    try:
+        return await con.fetch(sql, *args)
+    finally:
+        await con.close()
+
+
+async def value(database_url: str, sql: str, *args: Any) -> Any:
+    """The first column of the first row of one query, on a connection of its own."""
+    con = await asyncpg.connect(database_url)
+    try:
+        return await con.fetchval(sql, *args)
+    finally:
+        await con.close()
+
+
+async def deadletters(js: JetStreamContext, subject: str | None = None) -> list[dict[str, Any]]:
+    """The dead-letter records (decoded) now in DEADLETTER, optionally of one subject."""
+    return [json.loads(m.data) for m in await read_stream(js, "DEADLETTER", subject)]
 
 
 async def eventually(

@@ -10,6 +10,7 @@ from cohort_enrolment.settings import EnrolmentSettings
 from cohort_kit import Runtime
 
 from tests import factories
+from tests.harness import quick_settings
 
 T0 = datetime(2023, 5, 1, 8, 0, tzinfo=UTC)
 CLOSES = datetime(2023, 5, 29, 17, 0, tzinfo=UTC)
@@ -141,18 +142,12 @@ def evaluation(pid: str, sid: str = "iom:s-1") -> dict[str, Any]:
 
 
 def settings(nats_url: str, database_url: str, **extra: Any) -> EnrolmentSettings:
-    values: dict[str, Any] = {
-        "nats_url": nats_url,
-        "database_url": database_url,
-        "http_port": 0,
-        "relay_poll_seconds": 0.2,
-        "retry_max_delay_seconds": 0.5,
+    values = {
         "retry_window_seconds": 3.0,
         "log_level": "warning",
         "link_secret": "test-enrolment-link-secret",
     }
-    values.update(extra)
-    return EnrolmentSettings(**values)
+    return quick_settings(EnrolmentSettings, nats_url, database_url, **{**values, **extra})
 
 
 def runtime(nats_url: str, database_url: str, **extra: Any) -> Runtime:

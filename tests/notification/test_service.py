@@ -18,7 +18,7 @@ from cohort_notification.app import build
 from cohort_notification.settings import NotificationSettings
 
 from tests import factories
-from tests.harness import eventually, publish_event, publish_raw, read_stream
+from tests.harness import eventually, publish_event, publish_raw, quick_settings, read_stream, rows
 from tests.notification.sinks import HttpReceiver, SmtpSink
 
 pytestmark = pytest.mark.integration
@@ -79,9 +79,6 @@ def settings(
     nats_url: str, database_url: str, smtp_port: int, **extra: Any
 ) -> NotificationSettings:
     values: dict[str, Any] = {
-        "nats_url": nats_url,
-        "database_url": database_url,
-        "http_port": 0,
         "relay_poll_seconds": 0.1,
         "retry_max_delay_seconds": 0.3,
         "retry_window_seconds": 1.0,
@@ -92,8 +89,7 @@ def settings(
         "digest_poll_seconds": 0.2,
         "shutdown_grace_seconds": 2.0,
     }
-    values.update(extra)
-    return NotificationSettings(**values)
+    return quick_settings(NotificationSettings, nats_url, database_url, **{**values, **extra})
 
 
 @pytest.fixture
@@ -137,11 +133,7 @@ async def service(js, nats_url, database_url, smtp) -> AsyncIterator[Service]:
 
 
 async def deliveries(database_url: str) -> list[asyncpg.Record]:
-    con = await asyncpg.connect(database_url)
-    try:
-        return await con.fetch("SELECT * FROM deliveries ORDER BY created_at, delivery_id")
-    finally:
-        await con.close()
+    return await rows(database_url, "SELECT * FROM deliveries ORDER BY created_at, delivery_id")
 
 
 def texts(msg) -> tuple[str, str]:
@@ -511,11 +503,7 @@ def page(n: int) -> str:
 
 
 async def page_links(database_url: str) -> list[asyncpg.Record]:
-    con = await asyncpg.connect(database_url)
-    try:
-        return await con.fetch("SELECT * FROM page_links ORDER BY event_id")
-    finally:
-        await con.close()
+    return await rows(database_url, "SELECT * FROM page_links ORDER BY event_id")
 
 
 async def test_a_requested_page_link_is_emailed_once_in_the_participants_language(

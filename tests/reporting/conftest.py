@@ -12,15 +12,14 @@ from cohort_reporting.app import definition
 from cohort_reporting.settings import ReportingSettings
 
 from tests.conftest import fresh_database
+from tests.harness import quick_settings, running
 
 
 def reporting_settings(nats_url: str, database_url: str) -> ReportingSettings:
-    return ReportingSettings(
-        nats_url=nats_url,
-        database_url=database_url,
-        http_port=0,
-        relay_poll_seconds=0.2,
-        retry_max_delay_seconds=0.5,
+    return quick_settings(
+        ReportingSettings,
+        nats_url,
+        database_url,
         summary_poll_seconds=0.2,
         summary_quiet_seconds=0.5,
     )
@@ -28,10 +27,8 @@ def reporting_settings(nats_url: str, database_url: str) -> ReportingSettings:
 
 @pytest.fixture
 async def reporting(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
-    runtime = Runtime(definition, reporting_settings(nats_url, database_url))
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    async with running(definition, reporting_settings(nats_url, database_url)) as runtime:
+        yield runtime
 
 
 @pytest.fixture
