@@ -92,18 +92,13 @@ def setup_events(people: int, sessions: int) -> list[dict[str, Any]]:
             _event(
                 "participant.registered.v1",
                 pid,
-                {
-                    "participant_id": pid,
-                    "given_name": "Bench",
-                    "family_name": f"P{p}",
-                    "email": f"p{p}@bench.example",
-                    "sex": "female",
-                    "nationality": "COM",
-                    "country_of_residence": "COM",
-                    "organisation": {"name": "Ministry", "kind": "government"},
-                    "preferred_language": "fr",
-                    "consent": {"contact": True, "statistics": True},
-                },
+                factories.participant(
+                    pid,
+                    given_name="Bench",
+                    family_name=f"P{p}",
+                    email=f"p{p}@bench.example",
+                    organisation={"name": "Ministry", "kind": "government"},
+                )["data"],
                 p,
             )
         )

@@ -44,7 +44,14 @@ from cohort_notification.app import build
 from cohort_notification.settings import NotificationSettings
 
 from bench.baseline import run_baseline
-from bench.common import embedded_servers, percentiles, say, write_result
+from bench.common import (
+    embedded_servers,
+    percentiles,
+    publish_intake,
+    say,
+    wait_inbox,
+    write_result,
+)
 from bench.notification.sink import SinkProcess
 from tests import factories
 
@@ -130,28 +137,6 @@ def confirmed(n: int, sessions: int) -> dict[str, Any]:
         "promoted_from_waitlist": False,
     }
     return _event("enrolment.confirmed.v1", data, eid, "cohort/enrolment")
-
-
-async def _publish_intake(js: Any, events: list[dict[str, Any]]) -> None:
-    for event in events:
-        name = event["type"].rsplit(".", 1)[0]
-        await js.publish(
-            f"intake.{AGENCY}.{name}",
-            json.dumps(event).encode(),
-            headers={"Nats-Msg-Id": event["id"]},
-        )
-
-
-async def _wait_inbox(dsn: str, n: int) -> None:
-    con = await asyncpg.connect(dsn)
-    try:
-        for _ in range(3000):  # up to ten minutes
-            if await con.fetchval("SELECT count(*) FROM inbox") >= n:
-                return
-            await asyncio.sleep(0.2)
-        raise TimeoutError(f"the service did not apply {n} events")
-    finally:
-        await con.close()
 
 
 async def _wait_mail(sink: SinkProcess, expected: int, timeout: float) -> None:
@@ -250,10 +235,10 @@ async def run_notification(
         runtime = Runtime(build(settings), settings)
         await runtime.start()
         try:
-            await _publish_intake(js, [course()])
-            await _publish_intake(js, [session(k) for k in range(args.sessions)])
-            await _publish_intake(js, [participant(n) for n in range(total)])
-            await _wait_inbox(dsn, 1 + args.sessions + total)
+            await publish_intake(js, [course()])
+            await publish_intake(js, [session(k) for k in range(args.sessions)])
+            await publish_intake(js, [participant(n) for n in range(total)])
+            await wait_inbox(dsn, 1 + args.sessions + total)
             say(f"  {total} participants and {args.sessions} sessions applied")
 
             say(f"  throughput: {args.messages} confirmations at full speed")
