@@ -75,3 +75,15 @@ async def axe_violations(page: Any) -> list[dict[str, Any]]:
         for v in result["violations"]
         if v.get("impact") in SERIOUS
     ]
+
+
+async def open_page(browser: Any, url: str, lang: str, requested: list[str], **context: Any) -> Any:
+    """A fresh context in `lang` showing `url`, every request noted in `requested`; the page
+    answered 200 and says its language and direction."""
+    page = await (await browser.new_context(locale=lang, **context)).new_page()
+    page.on("request", lambda request: requested.append(request.url))
+    res = await page.goto(url)
+    assert res is not None and res.status == 200
+    assert await page.get_attribute("html", "lang") == lang
+    assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+    return page

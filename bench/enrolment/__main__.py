@@ -25,15 +25,9 @@ from cohort_kit.db import ensure_database, with_database
 from cohort_kit.logs import configure_logging
 from cohort_kit.topology import provision
 
+from bench import common
 from bench.baseline import run_baseline
-from bench.common import (
-    embedded_servers,
-    percentiles,
-    publish_intake,
-    say,
-    wait_inbox,
-    write_result,
-)
+from bench.common import embedded_servers, percentiles, say, write_result
 from tests.enrolment import builders
 
 SEATS, WAITLIST = 30, 20
@@ -56,16 +50,16 @@ async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int
     runtime = Runtime(definition, settings)
     await runtime.start()
     try:
-        await publish_intake(js, [builders.course()])
-        await publish_intake(
+        await common.publish_intake(js, [builders.course()])
+        await common.publish_intake(
             js,
             [
                 builders.session(f"iom:s-{k}", capacity=SEATS, waitlist=WAITLIST)
                 for k in range(sessions)
             ],
         )
-        await publish_intake(js, [builders.participant(f"iom:p-{n}") for n in range(count)])
-        await wait_inbox(dsn, 1 + sessions + count)
+        await common.publish_intake(js, [builders.participant(f"iom:p-{n}") for n in range(count)])
+        await common.wait_inbox(dsn, 1 + sessions + count)
         say(f"  {count} participants and {sessions} sessions applied; now the requests")
 
         sent: dict[str, float] = {}

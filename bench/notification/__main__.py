@@ -43,15 +43,9 @@ from cohort_kit.topology import provision
 from cohort_notification.app import build
 from cohort_notification.settings import NotificationSettings
 
+from bench import common
 from bench.baseline import run_baseline
-from bench.common import (
-    embedded_servers,
-    percentiles,
-    publish_intake,
-    say,
-    wait_inbox,
-    write_result,
-)
+from bench.common import embedded_servers, percentiles, say, write_result
 from bench.notification.sink import SinkProcess
 from tests import factories
 
@@ -235,10 +229,10 @@ async def run_notification(
         runtime = Runtime(build(settings), settings)
         await runtime.start()
         try:
-            await publish_intake(js, [course()])
-            await publish_intake(js, [session(k) for k in range(args.sessions)])
-            await publish_intake(js, [participant(n) for n in range(total)])
-            await wait_inbox(dsn, 1 + args.sessions + total)
+            await common.publish_intake(js, [course()])
+            await common.publish_intake(js, [session(k) for k in range(args.sessions)])
+            await common.publish_intake(js, [participant(n) for n in range(total)])
+            await common.wait_inbox(dsn, 1 + args.sessions + total)
             say(f"  {total} participants and {args.sessions} sessions applied")
 
             say(f"  throughput: {args.messages} confirmations at full speed")
