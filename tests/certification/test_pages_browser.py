@@ -14,14 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import (
-    ARGS,
-    ARTIFACTS,
-    CHROMIUM,
-    axe_violations,
-    open_page,
-    requires_chromium,
-)
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, open_page, requires_chromium
 from tests.certification import events
 from tests.certification.test_pages import one_certificate
 from tests.certification.test_service import client, count_at_least

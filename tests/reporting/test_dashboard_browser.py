@@ -14,14 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.auth import headers
-from tests.browser import (
-    ARGS,
-    ARTIFACTS,
-    CHROMIUM,
-    axe_violations,
-    open_page,
-    requires_chromium,
-)
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, open_page, requires_chromium
 from tests.harness import served
 from tests.reporting.test_reporting_service import play
 
