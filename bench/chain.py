@@ -19,6 +19,8 @@ import asyncpg
 import nats
 from cohort_cli.stack import Stack
 
+from tests import factories
+
 from .common import percentiles, say
 from .network import service_rss_mb
 
@@ -45,23 +47,12 @@ def setup_events(people: int, sessions: int) -> list[dict[str, Any]]:
         _event(
             "course.published.v1",
             course,
-            {
-                "course_id": course,
-                "programme": "EMM2.0",
-                "title": {"en": "Bench"},
-                "modules": [],
-                "qualification": None,
-                "hours": 10,
-                "certificate_kind": "completion",
-                "completion_rule": {
-                    "min_attendance_ratio": 0.5,
-                    "pass_mark": None,
-                    "evaluation_required": False,
-                },
-                "training_of_trainers": False,
-                "certifying_body": None,
-                "materials": [],
-            },
+            factories.course_data(
+                course,
+                title={"en": "Bench"},
+                hours=10,
+                completion_rule=factories.completion_rule(0.5, None, False),
+            ),
             0,
         )
     ]
@@ -101,18 +92,13 @@ def setup_events(people: int, sessions: int) -> list[dict[str, Any]]:
             _event(
                 "participant.registered.v1",
                 pid,
-                {
-                    "participant_id": pid,
-                    "given_name": "Bench",
-                    "family_name": f"P{p}",
-                    "email": f"p{p}@bench.example",
-                    "sex": "female",
-                    "nationality": "COM",
-                    "country_of_residence": "COM",
-                    "organisation": {"name": "Ministry", "kind": "government"},
-                    "preferred_language": "fr",
-                    "consent": {"contact": True, "statistics": True},
-                },
+                factories.participant(
+                    pid,
+                    given_name="Bench",
+                    family_name=f"P{p}",
+                    email=f"p{p}@bench.example",
+                    organisation={"name": "Ministry", "kind": "government"},
+                )["data"],
                 p,
             )
         )

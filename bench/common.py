@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import statistics
 import tempfile
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from cohort_cli.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 
 RESULTS = Path(__file__).parent / "results"
@@ -72,3 +74,27 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
 
 def say(text: str) -> None:
     print(f"bench | {text}", flush=True)
+
+
+async def publish_intake(js: Any, events: list[dict[str, Any]]) -> None:
+    """Publish intake events on their subjects, `Nats-Msg-Id` = id (as agencies do)."""
+    for event in events:
+        name = event["type"].rsplit(".", 1)[0]
+        await js.publish(
+            f"intake.{event['agency']}.{name}",
+            json.dumps(event).encode(),
+            headers={"Nats-Msg-Id": event["id"]},
+        )
+
+
+async def wait_inbox(dsn: str, n: int) -> None:
+    """Until the service's inbox holds `n` applied events (ten minutes at the most)."""
+    con = await asyncpg.connect(dsn)
+    try:
+        for _ in range(3000):
+            if await con.fetchval("SELECT count(*) FROM inbox") >= n:
+                return
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"the service did not apply {n} events")
+    finally:
+        await con.close()

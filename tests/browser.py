@@ -3,12 +3,8 @@ network, where screenshots go, and the skip when Chromium is not installed."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import socket
 import subprocess
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,27 +77,13 @@ async def axe_violations(page: Any) -> list[dict[str, Any]]:
     ]
 
 
-@asynccontextmanager
-async def served(app: Any) -> AsyncIterator[str]:
-    """An ASGI app on a real port of 127.0.0.1 (uvicorn, in the test's loop): its base URL."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-    )
-    task = asyncio.ensure_future(server.serve(sockets=[sock]))
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-        sock.close()
+async def open_page(browser: Any, url: str, lang: str, requested: list[str], **context: Any) -> Any:
+    """A fresh context in `lang` showing `url`, every request noted in `requested`; the page
+    answered 200 and says its language and direction."""
+    page = await (await browser.new_context(locale=lang, **context)).new_page()
+    page.on("request", lambda request: requested.append(request.url))
+    res = await page.goto(url)
+    assert res is not None and res.status == 200
+    assert await page.get_attribute("html", "lang") == lang
+    assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+    return page

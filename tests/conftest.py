@@ -125,3 +125,23 @@ async def js(nc: nats.NATS) -> JetStreamContext:
         await context.delete_stream(name.config.name)
     await provision(context, TOPOLOGY)
     return context
+
+
+# Every test is in exactly one tier (pyproject's markers), so `-m unit` and friends select
+# the whole suite between them.
+TIERS = ("unit", "integration", "e2e", "faults", "fuzz")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    untiered = [
+        item.nodeid
+        for item in items
+        if sum(item.get_closest_marker(t) is not None for t in TIERS) != 1
+    ]
+    if untiered:
+        raise pytest.UsageError(
+            "tests without exactly one tier marker ("
+            + ", ".join(TIERS)
+            + "):\n  "
+            + "\n  ".join(untiered)
+        )

@@ -1,13 +1,42 @@
-"""Helpers the tests share: publishing intake events, reading streams, waiting."""
+"""Helpers the tests share: settings and running services, publishing intake events, reading
+streams and dead-letters, waiting, serving an ASGI app on a real port."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
+import asyncpg
+from cohort_kit import Runtime, ServiceDefinition
+from cohort_kit.settings import ServiceSettings
 from nats.js import JetStreamContext
+
+S = TypeVar("S", bound=ServiceSettings)
+# What every in-process test service shares: no HTTP port of its own, a quick relay and
+# quick retries (a test overrides what it is about).
+QUICK = {"http_port": 0, "relay_poll_seconds": 0.2, "retry_max_delay_seconds": 0.5}
+
+
+def quick_settings(cls: type[S], nats_url: str, database_url: str, **extra: Any) -> S:
+    """Settings of class `cls` for a service under test on these servers."""
+    return cls(**{**QUICK, "nats_url": nats_url, "database_url": database_url, **extra})
+
+
+@asynccontextmanager
+async def running(
+    definition: ServiceDefinition, settings: ServiceSettings
+) -> AsyncIterator[Runtime]:
+    """A service started in this process, stopped when the block ends."""
+    runtime = Runtime(definition, settings)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
 
 
 def docker_available() -> bool:
@@ -53,6 +82,29 @@ async def read_stream(js: JetStreamContext, stream: str, subject: str | None = N
     return out
 
 
+async def rows(database_url: str, sql: str, *args: Any) -> list[Any]:
+    """The rows of one query, on a connection of its own (closed afterwards)."""
+    con = await asyncpg.connect(database_url)
+    try:
+        return await con.fetch(sql, *args)
+    finally:
+        await con.close()
+
+
+async def value(database_url: str, sql: str, *args: Any) -> Any:
+    """The first column of the first row of one query, on a connection of its own."""
+    con = await asyncpg.connect(database_url)
+    try:
+        return await con.fetchval(sql, *args)
+    finally:
+        await con.close()
+
+
+async def deadletters(js: JetStreamContext, subject: str | None = None) -> list[dict[str, Any]]:
+    """The dead-letter records (decoded) now in DEADLETTER, optionally of one subject."""
+    return [json.loads(m.data) for m in await read_stream(js, "DEADLETTER", subject)]
+
+
 async def eventually(
     check: Callable[[], Awaitable[Any]], timeout: float = 20.0, interval: float = 0.05
 ) -> Any:
@@ -66,3 +118,39 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+def listening_socket() -> socket.socket:
+    """A socket bound to a free port of 127.0.0.1, for a server whose URL is needed first."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@asynccontextmanager
+async def served(app: Any, sock: socket.socket | None = None) -> AsyncIterator[str]:
+    """An ASGI app on a real port of 127.0.0.1 (uvicorn, in the test's loop): its base URL.
+    Pass `sock` (from `listening_socket`) when the URL must be known before the app exists."""
+    import uvicorn
+
+    sock = sock or listening_socket()
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    )
+    task = asyncio.ensure_future(server.serve(sockets=[sock]))
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield base_url(sock)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        sock.close()

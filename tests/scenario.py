@@ -13,6 +13,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from tests import factories
+
 NS = uuid.UUID("1d6b0d52-57f5-4b8e-8f0e-5a2f0f3c2b11")
 COUNTRIES = ["COM", "NER", "SEN", "IRQ", "MAR"]
 LANGS = {"COM": "fr", "NER": "fr", "SEN": "fr", "IRQ": "ar", "MAR": "fr"}
@@ -55,23 +57,13 @@ def _course(h: History, agency: str, n: int) -> str:
         "course.published.v1",
         agency,
         course_id,
-        {
-            "course_id": course_id,
-            "programme": "EMM2.0" if agency == "iom" else "Reintegration",
-            "title": {"en": f"Course {n}", "fr": f"Cours {n}"},
-            "modules": [],
-            "qualification": None,
-            "hours": 20,
-            "completion_rule": {
-                "min_attendance_ratio": 0.5,
-                "pass_mark": 60,
-                "evaluation_required": False,
-            },
-            "certificate_kind": "completion",
-            "training_of_trainers": False,
-            "certifying_body": None,
-            "materials": [],
-        },
+        factories.course_data(
+            course_id,
+            programme="EMM2.0" if agency == "iom" else "Reintegration",
+            title={"en": f"Course {n}", "fr": f"Cours {n}"},
+            hours=20,
+            completion_rule=factories.completion_rule(0.5, evaluation_required=False),
+        ),
     )
     return course_id
 

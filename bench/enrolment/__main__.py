@@ -16,7 +16,6 @@ import json
 import time
 from typing import Any
 
-import asyncpg
 import nats
 from cohort_contracts.streams import TOPOLOGY
 from cohort_enrolment.app import definition
@@ -26,6 +25,7 @@ from cohort_kit.db import ensure_database, with_database
 from cohort_kit.logs import configure_logging
 from cohort_kit.topology import provision
 
+from bench import common
 from bench.baseline import run_baseline
 from bench.common import embedded_servers, percentiles, say, write_result
 from tests.enrolment import builders
@@ -50,16 +50,16 @@ async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int
     runtime = Runtime(definition, settings)
     await runtime.start()
     try:
-        await _publish(js, [builders.course()])
-        await _publish(
+        await common.publish_intake(js, [builders.course()])
+        await common.publish_intake(
             js,
             [
                 builders.session(f"iom:s-{k}", capacity=SEATS, waitlist=WAITLIST)
                 for k in range(sessions)
             ],
         )
-        await _publish(js, [builders.participant(f"iom:p-{n}") for n in range(count)])
-        await _wait_applied(dsn, 1 + sessions + count)
+        await common.publish_intake(js, [builders.participant(f"iom:p-{n}") for n in range(count)])
+        await common.wait_inbox(dsn, 1 + sessions + count)
         say(f"  {count} participants and {sessions} sessions applied; now the requests")
 
         sent: dict[str, float] = {}
@@ -101,28 +101,6 @@ async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int
         "per_second": round(count / elapsed, 1),
         **percentiles(latencies),
     }
-
-
-async def _publish(js: Any, events: list[dict[str, Any]]) -> None:
-    for event in events:
-        name = event["type"].rsplit(".", 1)[0]
-        await js.publish(
-            f"intake.{event['agency']}.{name}",
-            json.dumps(event).encode(),
-            headers={"Nats-Msg-Id": event["id"]},
-        )
-
-
-async def _wait_applied(dsn: str, n: int) -> None:
-    con = await asyncpg.connect(dsn)
-    try:
-        for _ in range(3000):  # up to ten minutes
-            if await con.fetchval("SELECT count(*) FROM inbox") >= n:
-                return
-            await asyncio.sleep(0.2)
-        raise TimeoutError(f"the service did not apply {n} events")
-    finally:
-        await con.close()
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:

@@ -31,6 +31,8 @@ from cohort_contracts.streams import TOPOLOGY
 from cohort_kit.auth import Registry
 from cohort_kit.topology import provision
 
+from tests import factories
+
 from ..common import say, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,18 +50,7 @@ def participant(n: int, run: str) -> dict[str, Any]:
         "subject": pid,
         "datacontenttype": "application/json",
         "agency": "iom",
-        "data": {
-            "participant_id": pid,
-            "given_name": "Fatima",
-            "family_name": "Said Ali",
-            "email": f"p{n}.{run}@example.org",
-            "sex": "female",
-            "nationality": "COM",
-            "country_of_residence": "COM",
-            "organisation": {"name": "MIIDAT", "kind": "government"},
-            "preferred_language": "fr",
-            "consent": {"contact": True, "statistics": True},
-        },
+        "data": factories.participant(pid, email=f"p{n}.{run}@example.org")["data"],
     }
 
 

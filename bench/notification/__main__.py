@@ -43,9 +43,11 @@ from cohort_kit.topology import provision
 from cohort_notification.app import definition
 from cohort_notification.settings import NotificationSettings
 
+from bench import common
 from bench.baseline import run_baseline
 from bench.common import embedded_servers, percentiles, say, write_result
 from bench.notification.sink import SinkProcess
+from tests import factories
 
 AGENCY = "iom"
 LANGUAGES = ("fr", "en", "ar")
@@ -68,23 +70,11 @@ def _event(type_: str, data: dict[str, Any], subject: str, source: str) -> dict[
 
 def course() -> dict[str, Any]:
     cid = "iom:bench-course"
-    data = {
-        "course_id": cid,
-        "programme": "EMM2.0",
-        "title": {"en": "Essentials of Migration Management", "fr": "Essentiels de la GM"},
-        "modules": [],
-        "qualification": None,
-        "hours": 35,
-        "completion_rule": {
-            "min_attendance_ratio": 0.8,
-            "pass_mark": None,
-            "evaluation_required": False,
-        },
-        "certificate_kind": "completion",
-        "training_of_trainers": False,
-        "certifying_body": None,
-        "materials": [],
-    }
+    data = factories.course_data(
+        cid,
+        title={"en": "Essentials of Migration Management", "fr": "Essentiels de la GM"},
+        completion_rule=factories.completion_rule(pass_mark=None, evaluation_required=False),
+    )
     return _event("course.published.v1", data, cid, "iom/bench")
 
 
@@ -141,28 +131,6 @@ def confirmed(n: int, sessions: int) -> dict[str, Any]:
         "promoted_from_waitlist": False,
     }
     return _event("enrolment.confirmed.v1", data, eid, "cohort/enrolment")
-
-
-async def _publish_intake(js: Any, events: list[dict[str, Any]]) -> None:
-    for event in events:
-        name = event["type"].rsplit(".", 1)[0]
-        await js.publish(
-            f"intake.{AGENCY}.{name}",
-            json.dumps(event).encode(),
-            headers={"Nats-Msg-Id": event["id"]},
-        )
-
-
-async def _wait_inbox(dsn: str, n: int) -> None:
-    con = await asyncpg.connect(dsn)
-    try:
-        for _ in range(3000):  # up to ten minutes
-            if await con.fetchval("SELECT count(*) FROM inbox") >= n:
-                return
-            await asyncio.sleep(0.2)
-        raise TimeoutError(f"the service did not apply {n} events")
-    finally:
-        await con.close()
 
 
 async def _wait_mail(sink: SinkProcess, expected: int, timeout: float) -> None:
@@ -261,10 +229,10 @@ async def run_notification(
         runtime = Runtime(definition, settings)
         await runtime.start()
         try:
-            await _publish_intake(js, [course()])
-            await _publish_intake(js, [session(k) for k in range(args.sessions)])
-            await _publish_intake(js, [participant(n) for n in range(total)])
-            await _wait_inbox(dsn, 1 + args.sessions + total)
+            await common.publish_intake(js, [course()])
+            await common.publish_intake(js, [session(k) for k in range(args.sessions)])
+            await common.publish_intake(js, [participant(n) for n in range(total)])
+            await common.wait_inbox(dsn, 1 + args.sessions + total)
             say(f"  {total} participants and {args.sessions} sessions applied")
 
             say(f"  throughput: {args.messages} confirmations at full speed")

@@ -28,10 +28,8 @@ from cohort_kit import Runtime
 from cohort_kit.db import migrate, service_migrations, with_database
 from cohort_kit.logs import configure_logging
 from cohort_kit.topology import provision
-from cohort_reporting import store
 from cohort_reporting.app import MIGRATIONS, definition
-from cohort_reporting.domain import Scope, compute_figures
-from cohort_reporting.privacy import protect
+from cohort_reporting.domain import Scope
 from cohort_reporting.reports import build_report
 from cohort_reporting.settings import ReportingSettings
 
@@ -124,9 +122,7 @@ async def throughput(servers: Servers, people: int) -> tuple[dict[str, Any], int
     }, round(statistics.fmean(sizes))
 
 
-async def report_time(
-    servers: Servers, enrolments: int, repeats: int, python_path: bool
-) -> dict[str, Any]:
+async def report_time(servers: Servers, enrolments: int, repeats: int) -> dict[str, Any]:
     database_url = await create_database(servers, "reporting_report")
     con = await asyncpg.connect(database_url)
     try:
@@ -137,24 +133,12 @@ async def report_time(
         say(f"  filled in {fill_s:.1f}s: {counts}")
         scope = Scope("country", "COM")
         totals: list[float] = []
-        parts: dict[str, list[float]] = {}
         report = None
         for _ in range(repeats):
             t0 = time.perf_counter()
             report = await build_report(con, scope, FIRST, LAST)
             totals.append(time.perf_counter() - t0)
             say(f"  report {totals[-1]:.3f}s")
-        if python_path:
-            # The former path, once: every fact to Python, counted there.
-            t0 = time.perf_counter()
-            facts = await store.load_facts(con, scope, FIRST, LAST)
-            t1 = time.perf_counter()
-            raw, rules = compute_figures(facts)
-            t2 = time.perf_counter()
-            protect(raw, rules)
-            t3 = time.perf_counter()
-            parts = {"load_facts": [t1 - t0], "compute_figures": [t2 - t1], "protect": [t3 - t2]}
-            del facts
         assert report is not None
         f = report.figures
         return {
@@ -163,7 +147,6 @@ async def report_time(
             "fill_seconds": round(fill_s, 1),
             "report_seconds_best": round(min(totals), 3),
             "report_seconds_median": round(statistics.median(totals), 3),
-            "python_path_seconds": {k: round(statistics.median(v), 3) for k, v in parts.items()},
             "figures_sample": {
                 "sessions_scheduled": f["sessions"]["scheduled"],
                 "participants_trained": f["participants"]["trained"],
@@ -191,9 +174,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             result["throughput"]["events_per_second"] / result["baseline"]["per_second"], 3
         )
         say(f"report: country:COM over {args.enrolments} enrolments")
-        result["report"] = await report_time(
-            servers, args.enrolments, args.repeats, args.python_path
-        )
+        result["report"] = await report_time(servers, args.enrolments, args.repeats)
         say(f"  {result['report']}")
     path = write_result("reporting", result)
     say(f"wrote {path}")
@@ -206,9 +187,6 @@ def cli() -> None:
     p.add_argument("--baseline-messages", type=int, default=10000)
     p.add_argument("--enrolments", type=int, default=1_000_000)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument(
-        "--python-path", action="store_true", help="also time facts counted in Python, once"
-    )
     asyncio.run(main(p.parse_args()))
 
 

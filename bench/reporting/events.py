@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from tests import factories
+
 T0 = datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
 COURSE = "iom:bench-course"
 PER_SESSION = 25
@@ -46,23 +48,8 @@ def _event(
 
 
 def course() -> dict[str, Any]:
-    return {
-        "course_id": COURSE,
-        "programme": "EMM2.0",
-        "title": {"en": "Bench course"},
-        "modules": [{"code": "M1", "title": {"en": "Context"}}],
-        "qualification": None,
-        "hours": 35,
-        "completion_rule": {
-            "min_attendance_ratio": 0.8,
-            "pass_mark": 60,
-            "evaluation_required": True,
-        },
-        "certificate_kind": "completion",
-        "training_of_trainers": False,
-        "certifying_body": None,
-        "materials": [],
-    }
+    modules = [{"code": "M1", "title": {"en": "Context"}}]
+    return factories.course_data(COURSE, title={"en": "Bench course"}, modules=modules)
 
 
 def session(sid: str, country: str, start: date) -> dict[str, Any]:

@@ -10,23 +10,14 @@ from tests import factories
 
 
 def course(cid: str = "icmpd:reint-pm", *, agency: str = "icmpd", **over: Any) -> dict[str, Any]:
-    data = {
-        "course_id": cid,
+    fields: dict[str, Any] = {
         "programme": "Reintegration",
         "title": {"en": "Reintegration for Policy Makers", "ar": "إعادة الإدماج لصانعي السياسات"},
         "qualification": {"framework": "MQF", "level": 5, "credits": 4.0},
         "hours": 30.0,
-        "completion_rule": {
-            "min_attendance_ratio": 0.8,
-            "pass_mark": 60,
-            "evaluation_required": True,
-        },
-        "certificate_kind": "completion",
-        "training_of_trainers": False,
         "certifying_body": "MCP-Med-TI",
     }
-    data.update(over)
-    return factories.envelope("course.published.v1", data, agency=agency, subject=cid)
+    return factories.course(cid, agency=agency, **{**fields, **over})
 
 
 def session(
@@ -108,3 +99,27 @@ async def publish_completion(js: Any, event: dict[str, Any], msg_id: str | None 
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def credential_facts(
+    given: str = "Media",
+    family: str = "Al-Jubouri",
+    title: str = "إعادة الإدماج لصانعي سياسات الهجرة",
+) -> dict[str, Any]:
+    """What a credential document states about the course, session and person."""
+    return {
+        "course": {
+            "course_id": "icmpd:reint-pm",
+            "programme": "Reintegration",
+            "title": {"en": "Reintegration", "ar": title},
+            "hours": 30.0,
+            "completion_rule": factories.completion_rule(pass_mark=60.0),
+            "qualification": {"framework": "MQF", "level": 5, "credits": 4.0},
+        },
+        "session": {
+            "languages": ["ar", "en"],
+            "start_date": "2022-11-24",
+            "end_date": "2022-11-28",
+        },
+        "participant": {"given_name": given, "family_name": family, "email": "m@example.org"},
+    }

@@ -26,6 +26,8 @@ from cohort_certification.credentials.keys import (
 from cohort_certification.credentials.signing import sign
 from cohort_certification.credentials.verifying import VerificationMethod, verify
 
+from tests.certification.events import credential_facts as facts
+
 pytestmark = pytest.mark.unit
 
 VECTOR = json.loads((Path(__file__).parent / "ob3-test-vector.json").read_text())
@@ -49,29 +51,6 @@ def test_the_1edtech_vector_is_reproduced_exactly():
     ours = sign(document, key, VECTOR["created"])
     assert ours["proof"]["proofValue"] == expected["proofValue"]
     assert ours == signed
-
-
-def facts(given: str = "Media", family: str = "Al-Jubouri") -> dict:
-    return {
-        "course": {
-            "course_id": "icmpd:reint-pm",
-            "programme": "Reintegration",
-            "title": {"en": "Reintegration", "ar": "إعادة الإدماج لصانعي سياسات الهجرة"},
-            "hours": 30.0,
-            "completion_rule": {
-                "min_attendance_ratio": 0.8,
-                "pass_mark": 60.0,
-                "evaluation_required": True,
-            },
-            "qualification": {"framework": "MQF", "level": 5, "credits": 4.0},
-        },
-        "session": {
-            "languages": ["ar", "en"],
-            "start_date": "2022-11-24",
-            "end_date": "2022-11-28",
-        },
-        "participant": {"given_name": given, "family_name": family, "email": "m@example.org"},
-    }
 
 
 def our_credential(**over) -> tuple[dict, VerificationMethod]:

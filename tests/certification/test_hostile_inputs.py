@@ -17,7 +17,7 @@ from cohort_kit import Runtime
 
 from tests.certification import events
 from tests.certification.test_service import client, count_at_least, facts, settings
-from tests.harness import eventually, publish_event, read_stream
+from tests.harness import eventually, publish_event, read_stream, running
 
 pytestmark = pytest.mark.integration
 
@@ -28,10 +28,8 @@ TITLE = 'Re<integration> & "return" <a:b> \u202b\u200f'
 
 @pytest.fixture
 async def service(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
-    runtime = Runtime(definition, settings(nats_url, database_url))
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    async with running(definition, settings(nats_url, database_url)) as runtime:
+        yield runtime
 
 
 async def issued_one(js, database_url: str, **person: str) -> dict:

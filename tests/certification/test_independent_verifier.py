@@ -33,6 +33,8 @@ from cohort_certification.credentials.keys import SigningKey, key_id
 from cohort_certification.credentials.signing import sign
 from cohort_certification.credentials.verifying import VerificationMethod, verify
 
+from tests.certification.events import credential_facts as facts
+
 pytestmark = pytest.mark.integration
 
 JS = Path(__file__).parent / "js"
@@ -105,29 +107,6 @@ def controller_document(signing: SigningKey) -> dict[str, Any]:
         "verificationMethod": [method],
         "assertionMethod": [method["id"]],
         "activeKey": method["id"],
-    }
-
-
-def facts(given: str, family: str, title: str = "إعادة الإدماج لصانعي سياسات الهجرة") -> dict:
-    return {
-        "course": {
-            "course_id": "icmpd:reint-pm",
-            "programme": "Reintegration",
-            "title": {"en": "Reintegration", "ar": title},
-            "hours": 30.0,
-            "completion_rule": {
-                "min_attendance_ratio": 0.8,
-                "pass_mark": 60.0,
-                "evaluation_required": True,
-            },
-            "qualification": {"framework": "MQF", "level": 5, "credits": 4.0},
-        },
-        "session": {
-            "languages": ["ar", "en"],
-            "start_date": "2022-11-24",
-            "end_date": "2022-11-28",
-        },
-        "participant": {"given_name": given, "family_name": family, "email": "m@example.org"},
     }
 
 

@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium, served
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, open_page, requires_chromium
 from tests.certification import events
 from tests.certification.test_pages import one_certificate
 from tests.certification.test_service import client, count_at_least
 from tests.certification.test_service import service as service  # the fixture
-from tests.harness import eventually, publish_event
+from tests.harness import eventually, publish_event, served
 
 PHONE = {"width": 390, "height": 844}
 
@@ -51,15 +51,10 @@ async def test_the_verification_page_in_chromium_in_three_languages(js, service,
                 ("fr", "Ce certificat est valide"),
                 ("ar", "هذه الشهادة سارية"),
             ):
-                context = await browser.new_context(
-                    viewport=PHONE, device_scale_factor=2, locale=lang
+                url = f"{base}/verify/{code}"
+                page = await open_page(
+                    browser, url, lang, requested, viewport=PHONE, device_scale_factor=2
                 )
-                page = await context.new_page()
-                page.on("request", lambda request: requested.append(request.url))
-                res = await page.goto(f"{base}/verify/{code}")
-                assert res is not None and res.status == 200
-                assert await page.get_attribute("html", "lang") == lang
-                assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
                 assert await page.locator("h1").inner_text() == heading
                 assert await page.locator(".holder").inner_text() == "Fatima Said Ali"
                 width = await page.evaluate("document.documentElement.scrollWidth")
@@ -89,7 +84,7 @@ async def test_the_verification_page_in_chromium_in_three_languages(js, service,
                     await page.screenshot(
                         path=str(ARTIFACTS / f"verify-file-{name}-{lang}.png"), full_page=True
                     )
-                await context.close()
+                await page.context.close()
 
             # A revoked certificate, read on a desktop screen in French.
             await publish_event(

@@ -17,7 +17,15 @@ from cohort_kit import Runtime
 
 from tests.auth import headers
 from tests.certification import events
-from tests.harness import eventually, publish_event, read_stream
+from tests.harness import (
+    deadletters,
+    eventually,
+    publish_event,
+    quick_settings,
+    read_stream,
+    rows,
+    running,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -26,25 +34,18 @@ KEY_SEED = "11" * 32
 
 def settings(nats_url: str, database_url: str, **extra: Any) -> CertificationSettings:
     values: dict[str, Any] = {
-        "nats_url": nats_url,
-        "database_url": database_url,
-        "http_port": 0,
-        "relay_poll_seconds": 0.2,
         "retry_max_delay_seconds": 0.3,
         "retry_window_seconds": 30.0,
         "signing_keys": {"icmpd": KEY_SEED},
         "secret": "test-certification-secret",
     }
-    values.update(extra)
-    return CertificationSettings(**values)
+    return quick_settings(CertificationSettings, nats_url, database_url, **{**values, **extra})
 
 
 @pytest.fixture
 async def service(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
-    runtime = Runtime(definition, settings(nats_url, database_url))
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    async with running(definition, settings(nats_url, database_url)) as runtime:
+        yield runtime
 
 
 def client(runtime: Runtime, org: str | None = None) -> httpx.AsyncClient:
@@ -57,11 +58,7 @@ def client(runtime: Runtime, org: str | None = None) -> httpx.AsyncClient:
 
 
 async def certificates(database_url: str) -> list[asyncpg.Record]:
-    con = await asyncpg.connect(database_url)
-    try:
-        return await con.fetch("SELECT * FROM certificates ORDER BY number")
-    finally:
-        await con.close()
+    return await rows(database_url, "SELECT * FROM certificates ORDER BY number")
 
 
 async def count_at_least(database_url: str, n: int) -> list[asyncpg.Record] | None:
@@ -157,7 +154,7 @@ async def test_revocation_by_the_owner_only_and_it_verifies_as_revoked(js, servi
         "certificate_id": cid,
         "reason": "Issued to the wrong participant",
     }
-    dead = [json.loads(m.data) for m in await read_stream(js, "DEADLETTER")]
+    dead = await deadletters(js)
     assert [d["reason"] for d in dead] == ["not_owner"]
 
     from cohort_certification.credentials import status_list

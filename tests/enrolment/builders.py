@@ -10,6 +10,7 @@ from cohort_enrolment.settings import EnrolmentSettings
 from cohort_kit import Runtime
 
 from tests import factories
+from tests.harness import quick_settings
 
 T0 = datetime(2023, 5, 1, 8, 0, tzinfo=UTC)
 CLOSES = datetime(2023, 5, 29, 17, 0, tzinfo=UTC)
@@ -20,18 +21,8 @@ def at(minutes: float) -> datetime:
 
 
 def course(cid: str = "iom:c-1", *, agency: str = "iom", **rule: Any) -> dict[str, Any]:
-    completion_rule = {"min_attendance_ratio": 0.8, "pass_mark": 60, "evaluation_required": True}
-    completion_rule.update(rule)
-    data = {
-        "course_id": cid,
-        "programme": "EMM2.0",
-        "title": {"en": "Essentials of Migration Management"},
-        "modules": [],
-        "hours": 35,
-        "completion_rule": completion_rule,
-        "certificate_kind": "completion",
-    }
-    return factories.envelope("course.published.v1", data, agency=agency, subject=cid, time=at(0))
+    rules = factories.completion_rule(**rule)
+    return factories.course(cid, agency=agency, time=at(0), completion_rule=rules)
 
 
 def session(
@@ -151,18 +142,12 @@ def evaluation(pid: str, sid: str = "iom:s-1") -> dict[str, Any]:
 
 
 def settings(nats_url: str, database_url: str, **extra: Any) -> EnrolmentSettings:
-    values: dict[str, Any] = {
-        "nats_url": nats_url,
-        "database_url": database_url,
-        "http_port": 0,
-        "relay_poll_seconds": 0.2,
-        "retry_max_delay_seconds": 0.5,
+    values = {
         "retry_window_seconds": 3.0,
         "log_level": "warning",
         "link_secret": "test-enrolment-link-secret",
     }
-    values.update(extra)
-    return EnrolmentSettings(**values)
+    return quick_settings(EnrolmentSettings, nats_url, database_url, **{**values, **extra})
 
 
 def runtime(nats_url: str, database_url: str, **extra: Any) -> Runtime:

@@ -8,19 +8,19 @@ from typing import Any
 
 import httpx
 import pytest
+from cohort_enrolment.app import definition
 from cohort_kit import Runtime
 
+from tests import harness
 from tests.auth import headers
 from tests.enrolment import builders
-from tests.harness import eventually, read_stream
+from tests.harness import eventually, read_stream, running
 
 
 @pytest.fixture
 async def service(js: Any, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
-    runtime = builders.runtime(nats_url, database_url)
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    async with running(definition, builders.settings(nats_url, database_url)) as runtime:
+        yield runtime
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ async def wait_for(
 
 
 async def deadletters(js: Any) -> list[dict[str, Any]]:
-    return [json.loads(m.data) for m in await read_stream(js, "DEADLETTER")]
+    return await harness.deadletters(js)
 
 
 def by_type(events: list[dict[str, Any]], type_: str) -> list[dict[str, Any]]:

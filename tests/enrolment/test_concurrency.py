@@ -11,7 +11,7 @@ import pytest
 
 from tests.enrolment import builders as b
 from tests.enrolment.conftest import decisions
-from tests.harness import eventually, publish_event
+from tests.harness import eventually, publish_event, value
 
 pytestmark = pytest.mark.integration
 
@@ -19,11 +19,7 @@ N = 1000
 
 
 async def inbox_count(database_url: str) -> int:
-    con = await asyncpg.connect(database_url)
-    try:
-        return await con.fetchval("SELECT count(*) FROM inbox")  # type: ignore[no-any-return]
-    finally:
-        await con.close()
+    return await value(database_url, "SELECT count(*) FROM inbox")  # type: ignore[no-any-return]
 
 
 async def test_two_replicas_never_confirm_more_than_capacity_and_keep_intake_order(

@@ -20,6 +20,7 @@ from cohort_cli.stack import Stack, StackOptions
 from cohort_contracts.streams import CONSUMERS
 
 from bench.network import _base_port
+from tests.faults.identity import Identities
 
 OUTPUT_STREAMS = ("ENROLMENT", "CERTIFICATION", "NOTIFICATION", "REPORTS", "DEADLETTER")
 
@@ -137,6 +138,24 @@ async def wait_settled(stack: Stack, timeout: float = 900, quiet: float = 8.0) -
         await nc.drain()
 
 
+async def _stored(stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:
+    """(stream, subject, body) of every message of the output streams, in order."""
+    stored = []
+    nc = await nats.connect(stack.nats_url)
+    js = nc.jetstream()
+    try:
+        for name in OUTPUT_STREAMS:
+            info = await js.stream_info(name)
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                if not info.state.messages:
+                    break
+                msg = await js.get_msg(name, seq)
+                stored.append((name, msg.subject, json.loads(msg.data)))
+    finally:
+        await nc.drain()
+    return stored
+
+
 async def _unpublished(stack: Stack) -> int:
     """Outbox rows not yet published, and e-mails not yet sent, across the services."""
     total = 0
@@ -155,29 +174,23 @@ async def _unpublished(stack: Stack) -> int:
 
 
 async def read_state(stack: Stack) -> FinalState:
+    """The output streams, reports and e-mails of one run, named by identity (see
+    `identity`: certificate numbers follow arrival order, which faults change)."""
     state = FinalState()
-    nc = await nats.connect(stack.nats_url)
-    js = nc.jetstream()
-    try:
-        for name in OUTPUT_STREAMS:
-            counts: Counter[str] = Counter()
-            info = await js.stream_info(name)
-            for seq in range(info.state.first_seq, info.state.last_seq + 1):
-                if not info.state.messages:
-                    break
-                msg = await js.get_msg(name, seq)
-                body = json.loads(msg.data)
-                what = body.get("data", {}).get("template", "") if name == "NOTIFICATION" else ""
-                if what == "organiser_digest":
-                    continue  # compared by the items they carry (see FinalState.digested_items)
-                counts[f"{msg.subject} {what} {body.get('id', body.get('reason'))}".strip()] += 1
-                if name == "REPORTS":
-                    figures = dict(body["data"].get("figures", {}))
-                    figures.pop("provenance", None)
-                    state.reports[msg.subject + " " + json.dumps(figures, sort_keys=True)] += 1
-            state.events[name] = counts
-    finally:
-        await nc.drain()
+    stored = await _stored(stack)
+    ids = Identities([body for _, _, body in stored])
+    for name in OUTPUT_STREAMS:
+        state.events[name] = Counter()
+    for name, subject, body in stored:
+        what = body.get("data", {}).get("template", "") if name == "NOTIFICATION" else ""
+        if what == "organiser_digest":
+            continue  # compared by the items they carry (see FinalState.digested_items)
+        who = ids.of(body["id"]) if "id" in body else body.get("reason")
+        state.events[name][f"{ids.subject(subject)} {what} {who}".strip()] += 1
+        if name == "REPORTS":
+            figures = dict(body["data"].get("figures", {}))
+            figures.pop("provenance", None)
+            state.reports[subject + " " + json.dumps(figures, sort_keys=True)] += 1
     digests: set[str] = set()
     if stack.mail is not None:
         for path in sorted(stack.mail.folder.glob("*.eml")):
@@ -185,7 +198,7 @@ async def read_state(stack: Stack) -> FinalState:
             if str(mail["To"]).startswith("organiser-"):
                 digests.add(mail["Message-ID"])
                 continue
-            state.message_ids[mail["Message-ID"]] += 1
+            state.message_ids[ids.message(mail["Message-ID"])] += 1
     dsn = f"postgresql://postgres@127.0.0.1:{stack.options.pg_port}/cohort_notification"
     con = await asyncpg.connect(dsn)
     try:

@@ -2,7 +2,9 @@
 
 `make faults`. Each service is SIGKILLed twice at random moments and restarted, NATS is
 restarted, PostgreSQL is stopped for 30 s; afterwards every output stream, every report
-and every e-mail equals the fault-free run: nothing lost, nothing doubled.
+and every e-mail equals the fault-free run: nothing lost, nothing doubled. Events and e-mails
+are compared by identity (`identity.py`), not by id: certificate numbers, and the ids derived
+from them, follow the order completions arrive in, which a killed service changes.
 """
 
 from __future__ import annotations

@@ -11,7 +11,15 @@ import pytest
 from cohort_kit import Runtime
 
 from tests import factories
-from tests.harness import eventually, publish_event, publish_raw, read_stream
+from tests.harness import (
+    deadletters,
+    eventually,
+    publish_event,
+    publish_raw,
+    read_stream,
+    rows,
+    running,
+)
 from tests.integration import probe
 
 pytestmark = pytest.mark.integration
@@ -20,22 +28,12 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def service(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
     probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=0)
-    runtime = Runtime(probe.definition(), probe.settings(nats_url, database_url))
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    async with running(probe.definition(), probe.settings(nats_url, database_url)) as runtime:
+        yield runtime
 
 
 async def seen(database_url: str) -> list[asyncpg.Record]:
-    con = await asyncpg.connect(database_url)
-    try:
-        return await con.fetch("SELECT * FROM probe_seen ORDER BY participant_id")
-    finally:
-        await con.close()
-
-
-async def deadletters(js) -> list[dict]:
-    return [json.loads(m.data) for m in await read_stream(js, "DEADLETTER")]
+    return await rows(database_url, "SELECT * FROM probe_seen ORDER BY participant_id")
 
 
 async def test_the_same_event_published_three_times_is_applied_once(js, service, database_url):

@@ -12,8 +12,8 @@ import asyncpg
 import pytest
 from cohort_kit import Runtime, consumer
 
-from tests import factories
-from tests.harness import eventually, publish_event, publish_raw, read_stream
+from tests import factories, harness
+from tests.harness import eventually, publish_event, publish_raw, running
 from tests.integration import probe
 
 pytestmark = pytest.mark.integration
@@ -26,10 +26,8 @@ LIMIT = 8192
 async def service(js, nats_url: str, database_url: str) -> AsyncIterator[Runtime]:
     probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=0)
     settings = probe.settings(nats_url, database_url, max_message_bytes=LIMIT, max_json_depth=32)
-    runtime = Runtime(probe.definition(), settings)
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    async with running(probe.definition(), settings) as runtime:
+        yield runtime
 
 
 async def seen(database_url: str) -> list[str]:
@@ -42,7 +40,7 @@ async def seen(database_url: str) -> list[str]:
 
 
 async def deadletters(js, n: int) -> list[dict] | None:
-    records = [json.loads(m.data) for m in await read_stream(js, "DEADLETTER")]
+    records = await harness.deadletters(js)
     return records if len(records) >= n else None
 
 

@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.conftest import fresh_database
-from tests.harness import eventually, publish_raw, read_stream
+from tests.harness import eventually, publish_raw, read_stream, rows
 from tests.notification.sinks import HttpReceiver, SmtpSink
 from tests.notification.test_service import Service, settings
 from tests.reporting import scenario
@@ -247,12 +247,8 @@ def report_event(subject: str, scope: dict[str, str]) -> dict[str, Any]:
 
 
 async def notification_rows(database_url: str) -> list[Any]:
-    import asyncpg
 
-    con = await asyncpg.connect(database_url)
-    try:
-        return await con.fetch(
-            "SELECT * FROM deliveries WHERE template = 'report_published' ORDER BY address"
-        )
-    finally:
-        await con.close()
+    return await rows(
+        database_url,
+        "SELECT * FROM deliveries WHERE template = 'report_published' ORDER BY address",
+    )

@@ -18,7 +18,7 @@ from cohort_notification.app import definition
 from cohort_notification.settings import NotificationSettings
 
 from tests import factories
-from tests.harness import eventually, publish_event, publish_raw, read_stream
+from tests.harness import eventually, publish_event, publish_raw, quick_settings, read_stream, rows
 from tests.notification.sinks import HttpReceiver, SmtpSink
 
 pytestmark = pytest.mark.integration
@@ -27,48 +27,16 @@ FAR = date.today() + timedelta(days=400)  # reminders far in the future: not due
 
 
 def course() -> dict[str, Any]:
-    return factories.envelope(
-        "course.published.v1",
-        {
-            "course_id": "iom:emm2",
-            "programme": "EMM2.0",
-            "title": {"en": "Essentials of Migration Management", "fr": "Essentiels de la GM"},
-            "modules": [],
-            "qualification": None,
-            "hours": 35,
-            "completion_rule": {
-                "min_attendance_ratio": 0.8,
-                "pass_mark": None,
-                "evaluation_required": False,
-            },
-            "certificate_kind": "completion",
-            "training_of_trainers": False,
-            "certifying_body": None,
-            "materials": [],
-        },
+    return factories.course(
+        "iom:emm2",
+        title={"en": "Essentials of Migration Management", "fr": "Essentiels de la GM"},
+        completion_rule=factories.completion_rule(pass_mark=None, evaluation_required=False),
     )
 
 
 def session(sid: str = "iom:s-1", start: date = FAR, **over: Any) -> dict[str, Any]:
-    data = {
-        "session_id": sid,
-        "course_id": "iom:emm2",
-        "office": "IOM Comoros",
-        "country": "COM",
-        "city": "Moroni",
-        "venue": "Hotel Le Moroni",
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=4)).isoformat(),
-        "timezone": "Indian/Comoro",
-        "mode": "in_person",
-        "languages": ["fr", "ar"],
-        "capacity": 2,
-        "waitlist_capacity": 2,
-        "enrolment_closes_at": "2023-05-29T17:00:00+03:00",
-        "organiser_email": "organiser@example.org",
-    }
-    data.update(over)
-    return factories.envelope("session.scheduled.v1", data, subject=sid)
+    dates = {"start_date": start.isoformat(), "end_date": (start + timedelta(days=4)).isoformat()}
+    return factories.session(sid, **{**dates, "languages": ["fr", "ar"], **over})
 
 
 def decision(type_: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -111,9 +79,6 @@ def settings(
     nats_url: str, database_url: str, smtp_port: int, **extra: Any
 ) -> NotificationSettings:
     values: dict[str, Any] = {
-        "nats_url": nats_url,
-        "database_url": database_url,
-        "http_port": 0,
         "relay_poll_seconds": 0.1,
         "retry_max_delay_seconds": 0.3,
         "retry_window_seconds": 1.0,
@@ -124,8 +89,7 @@ def settings(
         "digest_poll_seconds": 0.2,
         "shutdown_grace_seconds": 2.0,
     }
-    values.update(extra)
-    return NotificationSettings(**values)
+    return quick_settings(NotificationSettings, nats_url, database_url, **{**values, **extra})
 
 
 @pytest.fixture
@@ -169,11 +133,7 @@ async def service(js, nats_url, database_url, smtp) -> AsyncIterator[Service]:
 
 
 async def deliveries(database_url: str) -> list[asyncpg.Record]:
-    con = await asyncpg.connect(database_url)
-    try:
-        return await con.fetch("SELECT * FROM deliveries ORDER BY created_at, delivery_id")
-    finally:
-        await con.close()
+    return await rows(database_url, "SELECT * FROM deliveries ORDER BY created_at, delivery_id")
 
 
 def texts(msg) -> tuple[str, str]:
@@ -543,11 +503,7 @@ def page(n: int) -> str:
 
 
 async def page_links(database_url: str) -> list[asyncpg.Record]:
-    con = await asyncpg.connect(database_url)
-    try:
-        return await con.fetch("SELECT * FROM page_links ORDER BY event_id")
-    finally:
-        await con.close()
+    return await rows(database_url, "SELECT * FROM page_links ORDER BY event_id")
 
 
 async def test_a_requested_page_link_is_emailed_once_in_the_participants_language(

@@ -35,6 +35,7 @@ from cohort_contracts.streams import TOPOLOGY, Topology
 from cohort_kit.topology import provision
 from nats.aio.client import Client
 
+from tests.harness import value
 from tests.operations.servers import NatsProcess, check_config
 
 
@@ -313,13 +314,8 @@ async def test_a_service_runs_with_only_its_own_permissions(
         )
 
         async def applied() -> Any:
-            import asyncpg
 
-            con = await asyncpg.connect(database_url)
-            try:
-                return await con.fetchval("SELECT count(*) FROM probe_seen")
-            finally:
-                await con.close()
+            return await value(database_url, "SELECT count(*) FROM probe_seen")
 
         assert await eventually(applied, timeout=20) == 1
     finally:

@@ -81,7 +81,8 @@ def test_each_service_uses_its_own_image_database_role_and_nats_user() -> None:
     doc = compose("compose.yaml")
     for service in SERVICES:
         spec = doc["services"][service]
-        assert spec["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+        assert spec["build"]["dockerfile"] == "services/Dockerfile"
+        assert spec["build"]["args"] == {"SERVICE": service}
         env = spec["environment"]
         db = env["COHORT_DATABASE_URL"]
         assert db.startswith(f"postgresql://cohort_{service}:"), db
@@ -133,7 +134,11 @@ def test_the_ingress_runs_on_its_own_nats_user_without_a_database() -> None:
             if key.startswith("COHORT_"):
                 assert key.removeprefix("COHORT_").lower() in IngressSettings.model_fields, key
     base = compose("compose.yaml")["services"]["ingress"]
-    assert base["build"]["dockerfile"] == "services/ingress/Dockerfile"
+    assert base["build"] == {
+        "context": ".",
+        "dockerfile": "services/Dockerfile",
+        "args": {"SERVICE": "ingress"},
+    }
     assert "postgres" not in base["depends_on"]
     assert base["depends_on"]["provision"]["condition"] == "service_completed_successfully"
     assert base["healthcheck"]["test"] and base["environment"]["COHORT_HTTP_PORT"] == "8080"
@@ -167,8 +172,12 @@ def test_the_cluster_file_runs_three_nodes_and_three_replicas() -> None:
 # --- Dockerfiles -------------------------------------------------------------------------
 
 
+DOCKERFILE = ROOT / "services" / "Dockerfile"  # one for every service: --build-arg SERVICE
+
+
 def dockerfile(service: str) -> str:
-    text = (ROOT / "services" / service / "Dockerfile").read_text()
+    """The Dockerfile as built with `--build-arg SERVICE=<service>`."""
+    text = DOCKERFILE.read_text().replace("${SERVICE}", service)
     return text.replace("\\\n", " ")
 
 
@@ -246,7 +255,17 @@ def test_each_image_is_multi_stage_non_root_and_checks_its_health(service: str) 
     assert users and users[-1] not in ("root", "0")
     health = instructions(text, "HEALTHCHECK")
     assert len(health) == 1 and "/healthz" in health[0] and "COHORT_HTTP_PORT" in health[0]
-    assert instructions(text, "CMD")[-1] == json.dumps([f"cohort-{service}"])
+    assert instructions(text, "CMD")[-1] == json.dumps(["cohort-service"])
+    link = f"ln -s cohort-{service} /app/.venv/bin/cohort-service"
+    assert link in instructions(text, "RUN")
+
+
+def test_the_service_image_is_one_dockerfile_that_refuses_a_build_without_a_service() -> None:
+    assert not list(ROOT.glob("services/*/Dockerfile"))
+    text = DOCKERFILE.read_text()
+    assert "SERVICE" in instructions(text, "ARG")
+    assert any(r.startswith('test -n "${SERVICE}"') for r in instructions(text, "RUN"))
+    assert "$SERVICE" not in text  # always ${SERVICE}, as `dockerfile()` substitutes it
 
 
 @pytest.mark.parametrize("service", PROCESSES)

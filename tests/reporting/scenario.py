@@ -112,23 +112,11 @@ def build() -> Scenario:
     s = Scenario()
     s.add_intake(
         "course.published.v1",
-        {
-            "course_id": "iom:emm2-national",
-            "programme": "EMM2.0",
-            "title": {"en": "EMM2.0 national"},
-            "modules": [{"code": "M1", "title": {"en": "Context"}}],
-            "qualification": None,
-            "hours": 35,
-            "completion_rule": {
-                "min_attendance_ratio": 0.8,
-                "pass_mark": 60,
-                "evaluation_required": True,
-            },
-            "certificate_kind": "completion",
-            "training_of_trainers": False,
-            "certifying_body": None,
-            "materials": [],
-        },
+        factories.course_data(
+            "iom:emm2-national",
+            title={"en": "EMM2.0 national"},
+            modules=[{"code": "M1", "title": {"en": "Context"}}],
+        ),
         "iom:emm2-national",
     )
     s.add_intake(

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.auth import headers
-from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium, served
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, open_page, requires_chromium
+from tests.harness import served
 from tests.reporting.test_reporting_service import play
 
 pytestmark = [
@@ -82,17 +83,14 @@ async def test_the_dashboard_in_three_languages_shows_the_known_figures_in_words
         try:
             # Operators read every audience (`reports:*`): one page can switch between them.
             for lang, seen in SEEN.items():
-                context = await browser.new_context(
+                page = await open_page(
+                    browser,
+                    f"{base}/{COM_2023}",
+                    lang,
+                    requested,
                     viewport={"width": 1100, "height": 900},
-                    locale=lang,
                     extra_http_headers=headers("ops"),
                 )
-                page = await context.new_page()
-                page.on("request", lambda request: requested.append(request.url))
-                res = await page.goto(f"{base}/{COM_2023}")
-                assert res is not None and res.status == 200
-                assert await page.get_attribute("html", "lang") == lang
-                assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
                 assert await page.locator("h1").inner_text() == seen["title"]
 
                 async def text(selector: str, page=page) -> str:
@@ -153,7 +151,7 @@ async def test_the_dashboard_in_three_languages_shows_the_known_figures_in_words
                 await page.screenshot(
                     path=str(ARTIFACTS / f"dashboard-{lang}-phone.png"), full_page=True
                 )
-                await context.close()
+                await page.context.close()
 
             # The scope filter: another scope and the figures become Niger's; the language
             # stays the reader's.

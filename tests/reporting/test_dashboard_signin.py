@@ -34,7 +34,9 @@ HTML = {"Accept": "text/html"}
 
 
 def app_client(app) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:18083")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:18083"
+    )
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ from cohort_contracts.participants import ParticipantRegistered
 from cohort_contracts.reports import ReportPublished
 from cohort_contracts.sessions import SessionRescheduled, SessionScheduled
 
+from tests import factories
+
 pytestmark = pytest.mark.unit
 
 
@@ -210,21 +212,12 @@ def test_an_anonymous_evaluation_without_comment_is_valid() -> None:
 
 
 def course_data(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "course_id": "icmpd:reint-pm",
+    fields: dict[str, Any] = {
         "programme": "Reintegration",
         "title": {"en": "Reintegration for Migration Policy Makers"},
         "qualification": {"framework": "MQF", "level": 5, "credits": 4},
-        "hours": 35,
-        "completion_rule": {
-            "min_attendance_ratio": 0.8,
-            "pass_mark": 60,
-            "evaluation_required": True,
-        },
-        "certificate_kind": "completion",
     }
-    data.update(changes)
-    return data
+    return factories.course_data("icmpd:reint-pm", **{**fields, **changes})
 
 
 @pytest.mark.parametrize(

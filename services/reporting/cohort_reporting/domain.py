@@ -1,7 +1,9 @@
 """Pure rules of reporting: the facts behind a report and the figures computed from them.
 
-No I/O here. `store.load_facts` selects the facts for a scope and period with SQL; the
-functions below count them; `privacy.protect` then suppresses what could identify people.
+No I/O here. `store.count_facts` counts the facts of a scope and period in SQL (the one
+counting path; `tests/reporting/oracle.py` re-counts them in Python to check it); the
+functions below turn the counts into figures; `privacy.protect` then suppresses what could
+identify people.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from statistics import fmean
 from typing import Any, get_args
 
 from cohort_contracts.figures import DEFINITION_VERSION  # 2: breakdowns list every category
@@ -66,89 +67,6 @@ class SessionRow:
     closed: bool
 
 
-@dataclass(frozen=True)
-class PersonRow:
-    participant_id: str
-    sex: str
-    organisation_kind: str
-    nationality: str
-    residence: str
-    statistics: bool
-
-
-@dataclass(frozen=True)
-class EnrolmentRow:
-    enrolment_id: str
-    session_id: str | None
-    participant_id: str | None
-    confirmed: bool
-    waitlisted: bool
-    rejected: bool
-    cancelled: bool
-
-
-@dataclass(frozen=True)
-class CompletionRow:
-    enrolment_id: str
-    session_id: str
-    participant_id: str
-    outcome: str
-
-
-@dataclass(frozen=True)
-class AssessmentRow:
-    session_id: str
-    participant_id: str
-    kind: str
-    score: float
-
-
-@dataclass(frozen=True)
-class EvaluationRow:
-    session_id: str
-    respondent: str
-    relevance: int
-    will_improve_performance: int
-    methodology: int
-    content_quality: int
-
-
-@dataclass(frozen=True)
-class CertificateRow:
-    certificate_id: str
-    session_id: str
-    participant_id: str
-    kind: str
-    revoked: bool
-
-
-@dataclass(frozen=True)
-class TrainerRow:
-    trainer_id: str
-    programme: str
-    session_id: str | None  # session of the trainer certificate (the ToT), when known
-
-
-@dataclass(frozen=True)
-class NotificationRow:
-    notification_id: str
-    status: str
-    recipient: str
-
-
-@dataclass
-class Facts:
-    sessions: list[SessionRow] = field(default_factory=list)
-    people: list[PersonRow] = field(default_factory=list)
-    enrolments: list[EnrolmentRow] = field(default_factory=list)
-    completions: list[CompletionRow] = field(default_factory=list)
-    assessments: list[AssessmentRow] = field(default_factory=list)
-    evaluations: list[EvaluationRow] = field(default_factory=list)
-    certificates: list[CertificateRow] = field(default_factory=list)
-    trainers: list[TrainerRow] = field(default_factory=list)
-    notifications: list[NotificationRow] = field(default_factory=list)
-
-
 @dataclass
 class PrivacyRules:
     """What `privacy.protect` needs to know about the figures.
@@ -175,8 +93,7 @@ def _pct(part: int, whole: int) -> float | None:
 class Counts:
     """What the figures are made of: counts (and means) per scope, before suppression.
 
-    `count_facts` computes them from facts in Python (the reference, used by unit tests);
-    `store.count_facts` computes the same in SQL for large scopes.
+    `store.count_facts` computes them in SQL.
     """
 
     sessions: list[SessionRow] = field(default_factory=list)
@@ -227,86 +144,6 @@ def categories(attribute: str, countries: Iterable[str]) -> list[str]:
 def cascade(sessions: list[SessionRow], certified: set[str]) -> list[str]:
     """Sessions led by a certified trainer."""
     return [s.session_id for s in sessions if set(s.facilitators) & certified]
-
-
-def count_facts(facts: Facts) -> Counts:
-    """The counts behind a report, from its facts (pure)."""
-    sessions = {s.session_id: s for s in facts.sessions}
-    people = {p.participant_id: p for p in facts.people}
-    # People who refused statistics are left out of every count about people.
-    out = {p.participant_id for p in facts.people if not p.statistics}
-
-    def counted(pid: str | None) -> bool:
-        return pid is None or pid not in out
-
-    trained_ids = sorted(
-        {
-            c.participant_id
-            for c in facts.completions
-            if c.outcome in TRAINED and counted(c.participant_id)
-        }
-    )
-
-    def attr(pid: str, name: str) -> str:
-        p = people.get(pid)
-        return str(getattr(p, name)) if p else "unknown"
-
-    enrolments = [e for e in facts.enrolments if counted(e.participant_id)]
-    completions = [c for c in facts.completions if counted(c.participant_id)]
-    certificates = [c for c in facts.certificates if counted(c.participant_id)]
-    certified = {t.trainer_id for t in facts.trainers if counted(t.trainer_id)}
-    in_scope = {
-        t.trainer_id for t in facts.trainers if t.session_id in sessions and counted(t.trainer_id)
-    }
-    led = set(cascade(facts.sessions, certified))
-    cascade_people = {
-        c.participant_id
-        for c in facts.completions
-        if c.session_id in led and c.outcome in TRAINED and counted(c.participant_id)
-    }
-    evaluations = [e for e in facts.evaluations if counted(e.respondent)]
-    scores: dict[tuple[str, str], dict[str, float]] = {}
-    for a in facts.assessments:
-        if counted(a.participant_id):
-            scores.setdefault((a.session_id, a.participant_id), {})[a.kind] = a.score
-    pairs = [(v["pre"], v["post"]) for v in scores.values() if "pre" in v and "post" in v]
-    gains = [post - pre for pre, post in pairs]
-    notifications = [n for n in facts.notifications if counted(n.recipient)]
-    return Counts(
-        sessions=list(facts.sessions),
-        trained=len(trained_ids),
-        trained_by={a: _counts(attr(pid, a) for pid in trained_ids) for a in ATTRIBUTES},
-        enrolments={f: sum(getattr(e, f) for e in enrolments) for f in FLAGS},
-        outcomes=dict(Counter(c.outcome for c in completions)),
-        certificates_issued=len(certificates),
-        certificates_revoked=sum(c.revoked for c in certificates),
-        trainers_certified=len(in_scope),
-        cascade_sessions=len(led),
-        cascade_participants=len(cascade_people),
-        respondents=len(evaluations),
-        agree={r: sum(getattr(e, r) >= AGREE for e in evaluations) for r in RATINGS},
-        gain_people=len(pairs),
-        mean_pre=fmean([p for p, _ in pairs]) if pairs else None,
-        mean_post=fmean([q for _, q in pairs]) if pairs else None,
-        mean_gain=fmean(gains) if gains else None,
-        distribution={
-            name: sum((lo is None or g >= lo) and (hi is None or g < hi) for g in gains)
-            for name, lo, hi in GAIN_BUCKETS
-        },
-        notifications={k: sum(n.status == k for n in notifications) for k in ("sent", "failed")},
-        countries={
-            getattr(people[pid], a)
-            for pid in {e.participant_id for e in enrolments}
-            | {c.participant_id for c in completions}
-            if pid in people
-            for a in ("nationality", "residence")
-        },
-    )
-
-
-def compute_figures(facts: Facts) -> tuple[dict[str, Any], PrivacyRules]:
-    """The figures of one report (before suppression) and the rules to protect them."""
-    return figures_from_counts(count_facts(facts))
 
 
 def _round(value: float | None) -> float | None:

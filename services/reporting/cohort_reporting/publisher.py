@@ -46,8 +46,7 @@ async def publish_due_summaries(con: asyncpg.Connection, quiet_seconds: float) -
             if not await store.mark_published(con, f"session:{sid}", row["closed_event_id"]):
                 continue
             select = Scope("session", sid)
-            facts = await store.load_facts(con, select, *WIDE)
-            session = facts.sessions[0]
+            session = (await store.load_sessions(con, select, *WIDE))[0]
             for scope in audiences(row["country"], row["donors"], row["programme"]):
                 report = await build_report(
                     con,

@@ -12,18 +12,9 @@ from .domain import (
     ATTRIBUTES,
     GAIN_BUCKETS,
     RATINGS,
-    AssessmentRow,
-    CertificateRow,
-    CompletionRow,
     Counts,
-    EnrolmentRow,
-    EvaluationRow,
-    Facts,
-    NotificationRow,
-    PersonRow,
     Scope,
     SessionRow,
-    TrainerRow,
     cascade,
 )
 
@@ -312,96 +303,7 @@ async def load_sessions(
     ]
 
 
-async def load_facts(con: asyncpg.Connection, scope: Scope, start: date, end: date) -> Facts:
-    """Every fact behind a report for `scope` over sessions starting in [start, end] (for
-    small scopes and tests; reports count in SQL with `count_facts`)."""
-    sessions = await load_sessions(con, scope, start, end)
-    ids = [s.session_id for s in sessions]
-    enrolments = [
-        EnrolmentRow(**dict(r))
-        for r in await con.fetch(
-            """SELECT enrolment_id, session_id, participant_id, confirmed, waitlisted, rejected,
-                 cancelled FROM r_enrolment WHERE session_id = any($1::text[])""",
-            ids,
-        )
-    ]
-    completions = [
-        CompletionRow(**dict(r))
-        for r in await con.fetch(
-            """SELECT enrolment_id, session_id, participant_id, outcome FROM r_completion
-               WHERE session_id = any($1::text[])""",
-            ids,
-        )
-    ]
-    assessments = [
-        AssessmentRow(**dict(r))
-        for r in await con.fetch(
-            """SELECT session_id, participant_id, kind, score FROM r_assessment
-               WHERE session_id = any($1::text[])""",
-            ids,
-        )
-    ]
-    evaluations = [
-        EvaluationRow(**dict(r))
-        for r in await con.fetch(
-            """SELECT session_id, respondent, relevance, will_improve_performance, methodology,
-                 content_quality FROM r_evaluation WHERE session_id = any($1::text[])""",
-            ids,
-        )
-    ]
-    certificates = [
-        CertificateRow(**dict(r))
-        for r in await con.fetch(
-            """SELECT c.certificate_id, c.session_id, c.participant_id, c.kind,
-                 (r.certificate_id IS NOT NULL) AS revoked
-               FROM r_certificate c LEFT JOIN r_revocation r USING (certificate_id)
-               WHERE c.session_id = any($1::text[])""",
-            ids,
-        )
-    ]
-    trainers = [
-        TrainerRow(**dict(r))
-        for r in await con.fetch(
-            """SELECT t.trainer_id, t.programme, c.session_id FROM r_trainer t
-               LEFT JOIN r_certificate c USING (certificate_id)"""
-        )
-    ]
-    people_ids = sorted(
-        {e.participant_id for e in enrolments if e.participant_id}
-        | {c.participant_id for c in completions}
-        | {t.trainer_id for t in trainers}
-        | {f for s in sessions for f in s.facilitators}
-    )
-    people = [
-        PersonRow(**dict(r))
-        for r in await con.fetch(
-            """SELECT participant_id, sex, organisation_kind, nationality, residence, statistics
-               FROM r_participant WHERE participant_id = any($1::text[])""",
-            people_ids,
-        )
-    ]
-    notifications = [
-        NotificationRow(**dict(r))
-        for r in await con.fetch(
-            """SELECT notification_id, status, recipient FROM r_notification
-               WHERE recipient = any($1::text[])""",
-            sorted({e.participant_id for e in enrolments if e.participant_id}),
-        )
-    ]
-    return Facts(
-        sessions=sessions,
-        people=people,
-        enrolments=enrolments,
-        completions=completions,
-        assessments=assessments,
-        evaluations=evaluations,
-        certificates=certificates,
-        trainers=trainers,
-        notifications=notifications,
-    )
-
-
-# Counting in SQL: the same counts as `domain.count_facts`, without moving rows to Python.
+# Counting in SQL, the only counting path (a property test re-counts in Python to check it).
 # `$1` is the scope's session ids. People who refused statistics are left out of every count.
 _COUNTED = """NOT EXISTS (SELECT 1 FROM r_participant x
                  WHERE x.participant_id = {col} AND NOT x.statistics)"""
@@ -499,7 +401,7 @@ WHERE p.statistics AND p.participant_id IN (
 
 
 async def count_facts(con: asyncpg.Connection, scope: Scope, start: date, end: date) -> Counts:
-    """`domain.count_facts` of the scope's facts, counted by PostgreSQL."""
+    """The counts behind a report for `scope` over sessions starting in [start, end]."""
     sessions = await load_sessions(con, scope, start, end)
     ids = [s.session_id for s in sessions]
     trained_by: dict[str, dict[str, int]] = {a: {} for a in ATTRIBUTES}

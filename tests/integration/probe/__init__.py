@@ -11,6 +11,8 @@ from pathlib import Path
 
 from cohort_kit import NotYetApplicable, Router, ServiceDefinition, ServiceSettings, Unit
 
+from tests.harness import quick_settings
+
 router = Router()
 behaviour: dict[str, float] = {
     "drop_connection_on_attempts": 0,
@@ -46,11 +48,4 @@ def definition() -> ServiceDefinition:
 
 
 def settings(nats_url: str, database_url: str, **extra: object) -> ServiceSettings:
-    return ServiceSettings(
-        nats_url=nats_url,
-        database_url=database_url,
-        http_port=0,
-        relay_poll_seconds=0.2,
-        retry_max_delay_seconds=0.5,
-        **extra,  # type: ignore[arg-type]
-    )
+    return quick_settings(ServiceSettings, nats_url, database_url, **extra)
