@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from cohort_contracts.notifications import NotificationFailed, NotificationSent
 from cohort_contracts.streams import DEADLETTER, deadletter_subject
 from cohort_kit.deadletter import deadletter_record
 from cohort_kit.emitting import emit
+from cohort_kit.errors import is_transient
 from cohort_kit.outbox import derived_event_id
 
 from . import store
@@ -69,6 +71,7 @@ class DeliveryWorker:
         return len(rows)
 
     async def _deliver(self, d: Any) -> None:
+        claimed = time.monotonic()  # the lease began at the claim, just before
         async with self._sem:
             if not await self._still_wanted(d):
                 return
@@ -84,30 +87,55 @@ class DeliveryWorker:
                 error = exc
             except Exception as exc:  # a bug or an unforeseen library error: try again later
                 error = DeliveryError(repr(exc), permanent=False)
-            async with self.pool.acquire() as con, con.transaction():
-                if error is None:
-                    await store.mark_sent(con, d["delivery_id"])
-                    await self._emit(con, d, None)
-                    log.info("delivered", delivery_id=d["delivery_id"], channel=d["channel"])
-                    return
-                window = (
-                    self.s.report_webhook_give_up_after_seconds
-                    if d["channel"] == "report_webhook"
-                    else self.s.give_up_after_seconds
-                )
-                too_old = self.clock() - d["created_at"] > timedelta(seconds=window)
-                if error.permanent or too_old:
-                    if d["channel"] == "report_webhook":
-                        await self._deadletter(d, str(error), too_old)
-                    await store.mark_failed(con, d["delivery_id"], str(error))
-                    await self._emit(con, d, str(error))
-                    log.warning("delivery failed", delivery_id=d["delivery_id"], error=str(error))
-                else:
-                    delay = backoff(
-                        d["attempts"], self.s.retry_first_seconds, self.s.retry_cap_seconds
-                    )
-                    await store.mark_retry(con, d["delivery_id"], delay, str(error))
-                    log.info("delivery will be retried", delivery_id=d["delivery_id"], delay=delay)
+            await self._record_within_lease(d, error, claimed)
+
+    async def _record_within_lease(
+        self, d: Any, error: DeliveryError | None, claimed: float
+    ) -> None:
+        """Record the outcome, retrying while the database is away and the lease lasts.
+
+        Once the SMTP server has accepted a message, losing its outcome means sending it
+        again after the lease (in doubt, same Message-ID). A PostgreSQL restart or failover
+        is the usual cause, and it passes: so the outcome is kept in memory and written as
+        soon as the database is back. Only a crash of this process, or an outage longer than
+        the lease, leaves the documented window."""
+        pause = 0.2
+        while True:
+            try:
+                await self._record(d, error)
+                return
+            except Exception as exc:
+                left = claimed + self.s.delivery_lease_seconds - time.monotonic() - pause
+                if not is_transient(exc) or left <= 5:
+                    raise
+                log.info("outcome not recorded yet; database away", error=repr(exc))
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+
+    async def _record(self, d: Any, error: DeliveryError | None) -> None:
+        """One transaction: the delivery's row and its event (outbox)."""
+        async with self.pool.acquire() as con, con.transaction():
+            if error is None:
+                await store.mark_sent(con, d["delivery_id"])
+                await self._emit(con, d, None)
+                log.info("delivered", delivery_id=d["delivery_id"], channel=d["channel"])
+                return
+            window = (
+                self.s.report_webhook_give_up_after_seconds
+                if d["channel"] == "report_webhook"
+                else self.s.give_up_after_seconds
+            )
+            too_old = self.clock() - d["created_at"] > timedelta(seconds=window)
+            if error.permanent or too_old:
+                if d["channel"] == "report_webhook":
+                    await self._deadletter(d, str(error), too_old)
+                await store.mark_failed(con, d["delivery_id"], str(error))
+                await self._emit(con, d, str(error))
+                log.warning("delivery failed", delivery_id=d["delivery_id"], error=str(error))
+            else:
+                delay = backoff(d["attempts"], self.s.retry_first_seconds, self.s.retry_cap_seconds)
+                await store.mark_retry(con, d["delivery_id"], delay, str(error))
+                log.info("delivery will be retried", delivery_id=d["delivery_id"], delay=delay)
 
     async def _still_wanted(self, d: Any) -> bool:
         """Re-check a claimed delivery right before sending: its recipient may have been
