@@ -36,7 +36,7 @@ from tests.privacy import history as h
 from tests.privacy.test_replay import state
 
 # Each kill waits out the consumer's ack wait (30 s) before the unit comes back.
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+pytestmark = pytest.mark.faults
 
 A, B = "iom:p-a", "iom:p-b"
 EA, EB = "iom:e-a", "iom:e-b"
