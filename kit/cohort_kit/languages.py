@@ -13,6 +13,15 @@ from collections.abc import Container
 # thousands of parts costs no more than a browser's.
 MAX_ACCEPTED = 20
 
+# Facts about the languages themselves, whichever of them a service has words in.
+RTL = frozenset({"ar"})  # written right to left
+NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}  # each in its own words
+
+
+def direction(lang: str) -> str:
+    """The HTML `dir` of a text in `lang`."""
+    return "rtl" if lang in RTL else "ltr"
+
 
 def accepted(header: str | None) -> list[str]:
     """Languages of an Accept-Language header, most wanted first (q=0 excluded)."""

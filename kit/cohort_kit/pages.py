@@ -8,12 +8,14 @@ look alike the same way.
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .languages import direction
 
 BASE_CSS = (Path(__file__).parent / "static" / "base.css").read_bytes()
 # A rendered page: never cached, no Referer sent on, never framed, and nothing loaded or
@@ -49,8 +51,6 @@ def css_response(css: bytes) -> Response:
     return Response(css, media_type="text/css", headers=CSS_HEADERS)
 
 
-def language_context(
-    lang: str, texts: Mapping[str, Mapping[str, str]], rtl: Container[str]
-) -> dict[str, Any]:
+def language_context(lang: str, texts: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     """The values every template uses for its language: `lang`, `dir` and the words `t`."""
-    return {"lang": lang, "dir": "rtl" if lang in rtl else "ltr", "t": texts[lang]}
+    return {"lang": lang, "dir": direction(lang), "t": texts[lang]}

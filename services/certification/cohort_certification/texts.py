@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-# `accepted` is re-exported: the pages import it from here with the texts.
+# `RTL` and `accepted` are re-exported: pdf.py and the page import them with the texts.
+from cohort_kit.languages import RTL as RTL
 from cohort_kit.languages import accepted as accepted
 from cohort_kit.languages import pick_language
 
 LANGUAGES = ("en", "fr", "ar")
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
-RTL = frozenset({"ar"})
 
 EN = {
     "comma": ", ",

@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 from cohort_kit.auth import public
+from cohort_kit.languages import NAMES
 from cohort_kit.pages import PAGE_HEADERS, css_response, language_context, stylesheet, templates
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -28,7 +29,7 @@ from .credentials.document import Urls
 from .keyring import verification_methods
 from .localise import day
 from .settings import CertificationSettings
-from .texts import LANGUAGE_NAMES, LANGUAGES, RTL, TEXTS, accepted, certificate_language, language
+from .texts import LANGUAGES, TEXTS, accepted, certificate_language, language
 from .verifyview import VerifyView, certificate_view, file_errors, unknown_view
 
 HERE = Path(__file__).parent
@@ -58,9 +59,9 @@ class VerifyPages:
         self, name: str, lang: str, request: Request, status: int = 200, **context: Any
     ) -> HTMLResponse:
         path = "/verify" if request.method == "POST" else request.url.path  # no GET of a POST
-        switch = [(code, LANGUAGE_NAMES[code], f"{path}?lang={code}") for code in LANGUAGES]
+        switch = [(code, NAMES[code], f"{path}?lang={code}") for code in LANGUAGES]
         html = TEMPLATES.get_template(name).render(
-            **language_context(lang, TEXTS, RTL),
+            **language_context(lang, TEXTS),
             css=CSS_PATH,
             switch=switch,
             upload_action="/verify/file",

@@ -26,7 +26,7 @@ from starlette.background import BackgroundTask
 from . import store
 from .links import PAGE_PATH, Opened, Refusal
 from .pageview import page_view
-from .texts import RTL, TEXTS, accepted, language
+from .texts import TEXTS, accepted, language
 
 if TYPE_CHECKING:
     from cohort_kit import Runtime
@@ -45,7 +45,7 @@ MAX_FORM_BYTES = 4096
 
 def render(name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = TEMPLATES.get_template(name).render(
-        **language_context(lang, TEXTS, RTL),
+        **language_context(lang, TEXTS),
         css=f"{PAGE_PATH}/page.css",
         form_action=f"{PAGE_PATH}/link",
         **context,

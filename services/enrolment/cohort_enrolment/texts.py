@@ -13,7 +13,6 @@ from cohort_kit.languages import accepted as accepted
 from cohort_kit.languages import pick_language
 
 LANGUAGES = ("en", "fr", "ar")
-RTL = frozenset({"ar"})
 
 EN = {
     "site": "Cohort training network",

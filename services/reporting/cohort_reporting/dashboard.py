@@ -10,10 +10,11 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
+from cohort_kit.languages import NAMES
 from cohort_kit.pages import language_context, stylesheet, templates
 
 from .dashview import DashboardView
-from .texts import LANGUAGE_NAMES, LANGUAGES, RTL, TEXTS
+from .texts import LANGUAGES, TEXTS
 
 HERE = Path(__file__).parent
 CSS = stylesheet(HERE / "static" / "dashboard.css")
@@ -41,7 +42,7 @@ def render(
     """`choices`: the scopes the scope box offers (None: a free text box, for operators)."""
     lang = view.lang
     switch = [
-        (code, LANGUAGE_NAMES[code], "dashboard?" + query(scope_text, start, end, lang=code))
+        (code, NAMES[code], "dashboard?" + query(scope_text, start, end, lang=code))
         for code in LANGUAGES
     ]
     downloads = [
@@ -53,7 +54,7 @@ def render(
     width = min(CHART["width"], max(320, 90 * n))
     slot = (width - 2 * CHART["side"]) / n
     return TEMPLATES.get_template("dashboard.html.j2").render(
-        **language_context(lang, TEXTS, RTL),
+        **language_context(lang, TEXTS),
         css=CSS_PATH,
         view=view,
         scope_text=scope_text,

@@ -12,8 +12,6 @@ from cohort_kit.languages import accepted as accepted
 from cohort_kit.languages import pick_language
 
 LANGUAGES = ("en", "fr", "ar")
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
-RTL = frozenset({"ar"})
 
 EN = {
     "site": "Cohort training network",
