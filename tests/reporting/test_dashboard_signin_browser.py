@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from cohort_reporting.signin import SESSION
 
-from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium, served
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, axe_violations, requires_chromium
+from tests.harness import served
 from tests.reporting.test_reporting_service import play
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240), requires_chromium]
