@@ -18,6 +18,7 @@ import structlog
 from cohort_contracts import REGISTRY, ContractError
 from cohort_contracts import streams as topo
 
+from . import inbox
 from .db import create_pool, migrate, service_migrations
 from .redaction import read_stream
 from .service import ServiceDefinition
@@ -82,15 +83,7 @@ async def apply(
         return False
     try:
         async with con.transaction():  # a savepoint: a refused event leaves no trace
-            first = await con.fetchval(
-                """INSERT INTO inbox (consumer, source, event_id, event_type)
-                   VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
-                durable,
-                event.envelope.source,
-                event.id,
-                event.type,
-            )
-            if not first:
+            if not await inbox.record(con, durable, event):
                 return False
             unit = Unit(
                 con=con, event=event, service=service, final=True, stream_seq=seq, **(context or {})

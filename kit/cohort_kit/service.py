@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import Any, TypeVar
 
 import asyncpg
 import structlog
-import uvicorn
 from cohort_contracts import streams as topo
 from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
@@ -34,6 +32,7 @@ from .errors import is_transient
 from .http import make_http_app
 from .logs import configure_logging
 from .relay import OutboxRelay
+from .serving import start_http, stop_on_signals
 from .settings import ServiceSettings, load_settings
 from .topology import verify
 from .tracing import configure_tracing
@@ -291,25 +290,12 @@ async def wait_for_dependency(
 async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> None:
     """Run until SIGTERM or SIGINT; then shut down gracefully."""
     runtime = Runtime(definition, settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     await runtime.start()
     server = None
     server_task = None
     if settings.http_port:
-        config = uvicorn.Config(
-            runtime.http_app,
-            host=settings.http_host,
-            port=settings.http_port,
-            log_level="warning",
-            lifespan="off",
-        )
-        server = uvicorn.Server(config)
-        # Our loop handlers own SIGTERM/SIGINT: uvicorn must not replace them.
-        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-        server_task = asyncio.ensure_future(server.serve())
+        server, server_task = start_http(runtime.http_app, settings.http_host, settings.http_port)
     log.info("ready", http_port=settings.http_port)
     await stop.wait()
     log.info("shutting down")

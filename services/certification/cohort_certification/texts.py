@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# `RTL` and `accepted` are re-exported: pdf.py and the page import them with the texts.
+from cohort_kit.languages import RTL as RTL
+from cohort_kit.languages import accepted as accepted
+from cohort_kit.languages import pick_language
+
 LANGUAGES = ("en", "fr", "ar")
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
-RTL = frozenset({"ar"})
 
 EN = {
     "comma": ", ",
@@ -268,29 +271,8 @@ TEXTS: dict[str, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}
 
 
 def language(*wanted: str | None) -> str:
-    """The first supported language among the wanted ones (BCP 47, e.g. `fr-CA`), else en."""
-    for tag in wanted:
-        if tag:
-            primary = tag.strip().split("-")[0].split("_")[0].lower()
-            if primary in TEXTS:
-                return primary
-    return "en"
-
-
-def accepted(header: str | None) -> list[str]:
-    """Languages of an Accept-Language header, most wanted first (q=0 excluded)."""
-    weighted: list[tuple[float, int, str]] = []
-    for n, part in enumerate((header or "").split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if tag and q > 0:
-            weighted.append((-q, n, tag))
-    return [tag for _, _, tag in sorted(weighted)]
+    """The first of our languages among the wanted ones (BCP 47, e.g. `fr-CA`), else en."""
+    return pick_language(TEXTS, *wanted)
 
 
 def certificate_language(facts: Mapping[str, Any]) -> str:

@@ -17,9 +17,10 @@ from typing import Any
 
 import asyncpg
 from cohort_kit.auth import public
+from cohort_kit.languages import NAMES
+from cohort_kit.pages import PAGE_HEADERS, css_response, language_context, stylesheet, templates
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import UploadFile
 
 from . import store
@@ -28,28 +29,16 @@ from .credentials.document import Urls
 from .keyring import verification_methods
 from .localise import day
 from .settings import CertificationSettings
-from .texts import LANGUAGE_NAMES, LANGUAGES, RTL, TEXTS, accepted, certificate_language, language
+from .texts import LANGUAGES, TEXTS, accepted, certificate_language, language
 from .verifyview import VerifyView, certificate_view, file_errors, unknown_view
 
 HERE = Path(__file__).parent
 CSS_PATH = "/assets/verify.css"
-CSS = (HERE / "static" / "verify.css").read_bytes()
-TEMPLATES = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-# Public pages (anyone with the code may read them), but nothing from elsewhere and no
-# framing; an uploaded file is answered once and never cached.
-HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'",
-}
+CSS = stylesheet(HERE / "static" / "verify.css")
+TEMPLATES = templates(HERE / "templates")
+# Public pages (anyone with the code may read them) with the kit's page headers: nothing
+# from elsewhere, no framing; an uploaded file is answered once and never cached.
+HEADERS = PAGE_HEADERS
 MAX_FILE_BYTES = 256 * 1024  # a credential is a few kB; a larger file is not one of ours
 
 
@@ -70,11 +59,9 @@ class VerifyPages:
         self, name: str, lang: str, request: Request, status: int = 200, **context: Any
     ) -> HTMLResponse:
         path = "/verify" if request.method == "POST" else request.url.path  # no GET of a POST
-        switch = [(code, LANGUAGE_NAMES[code], f"{path}?lang={code}") for code in LANGUAGES]
+        switch = [(code, NAMES[code], f"{path}?lang={code}") for code in LANGUAGES]
         html = TEMPLATES.get_template(name).render(
-            lang=lang,
-            dir="rtl" if lang in RTL else "ltr",
-            t=TEXTS[lang],
+            **language_context(lang, TEXTS),
             css=CSS_PATH,
             switch=switch,
             upload_action="/verify/file",
@@ -181,14 +168,7 @@ class VerifyPages:
             dependencies=[public("the verification pages' style sheet: no data")],
         )
         async def stylesheet() -> Response:
-            return Response(
-                CSS,
-                media_type="text/css",
-                headers={
-                    "Cache-Control": "public, max-age=86400",
-                    "X-Content-Type-Options": "nosniff",
-                },
-            )
+            return css_response(CSS)
 
         return router
 

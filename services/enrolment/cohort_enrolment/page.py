@@ -18,15 +18,15 @@ from urllib.parse import parse_qs
 import asyncpg
 import structlog
 from cohort_kit.auth import public
+from cohort_kit.pages import PAGE_HEADERS, css_response, language_context, stylesheet, templates
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.background import BackgroundTask
 
 from . import store
 from .links import PAGE_PATH, Opened, Refusal
 from .pageview import page_view
-from .texts import RTL, TEXTS, accepted, language
+from .texts import TEXTS, accepted, language
 
 if TYPE_CHECKING:
     from cohort_kit import Runtime
@@ -35,32 +35,17 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 HERE = Path(__file__).parent
-CSS = (HERE / "static" / "page.css").read_bytes()
-TEMPLATES = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-# Personal pages: never cached, never indexed, never framed; the token never leaves in a
-# Referer; only this service's stylesheet and form.
-HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'",
-}
+CSS = stylesheet(HERE / "static" / "page.css")
+TEMPLATES = templates(HERE / "templates")
+# Personal pages: the kit's page headers (never cached or framed, the token never leaves in
+# a Referer, only this service's stylesheet and form), and never indexed.
+HEADERS = PAGE_HEADERS | {"X-Robots-Tag": "noindex, nofollow"}
 MAX_FORM_BYTES = 4096
 
 
 def render(name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = TEMPLATES.get_template(name).render(
-        lang=lang,
-        dir="rtl" if lang in RTL else "ltr",
-        t=TEXTS[lang],
+        **language_context(lang, TEXTS),
         css=f"{PAGE_PATH}/page.css",
         form_action=f"{PAGE_PATH}/link",
         **context,
@@ -144,10 +129,6 @@ def make_page(runtime: Runtime, issuer: LinkIssuer) -> APIRouter:
         dependencies=[public("the page's stylesheet")],
     )
     async def stylesheet() -> Response:
-        return Response(
-            CSS,
-            media_type="text/css",
-            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
-        )
+        return css_response(CSS)
 
     return router

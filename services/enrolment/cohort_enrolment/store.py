@@ -15,6 +15,7 @@ from cohort_contracts.courses import CoursePublished
 from cohort_contracts.enrolments import EnrolmentRequested
 from cohort_contracts.participants import ParticipantRegistered
 from cohort_contracts.sessions import SessionRescheduled, SessionScheduled
+from cohort_kit.access import held_rows
 
 from .domain import Attendance, Completion, CompletionRule, SessionFacts
 
@@ -603,23 +604,18 @@ async def forget_participant(con: Con, participant_id: str, at: datetime) -> Non
 
 async def export_participant(con: Con, participant_id: str) -> dict[str, Any]:
     """Everything this service holds about one participant (right of access)."""
-
-    async def rows(sql: str) -> list[dict[str, Any]]:
-        return [
-            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
-            for r in await con.fetch(sql, participant_id)
-        ]
-
-    return {
-        "participant": await rows("SELECT * FROM participants WHERE participant_id = $1"),
-        "enrolments": await rows("SELECT * FROM enrolments WHERE participant_id = $1"),
-        "attendance": await rows("SELECT * FROM attendance WHERE participant_id = $1"),
-        "assessments": await rows("SELECT * FROM assessments WHERE participant_id = $1"),
-        "evaluations": await rows("SELECT * FROM evaluations WHERE participant_id = $1"),
-        "completions": await rows(
-            """SELECT c.* FROM completions c JOIN enrolments e USING (enrolment_id)
-               WHERE e.participant_id = $1"""
-        ),
-        "certificates": await rows("SELECT * FROM certificates WHERE participant_id = $1"),
-        "link_requests": await rows("SELECT * FROM link_requests WHERE participant_id = $1"),
-    }
+    return await held_rows(
+        con,
+        participant_id,
+        {
+            "participant": "SELECT * FROM participants WHERE participant_id = $1",
+            "enrolments": "SELECT * FROM enrolments WHERE participant_id = $1",
+            "attendance": "SELECT * FROM attendance WHERE participant_id = $1",
+            "assessments": "SELECT * FROM assessments WHERE participant_id = $1",
+            "evaluations": "SELECT * FROM evaluations WHERE participant_id = $1",
+            "completions": """SELECT c.* FROM completions c JOIN enrolments e USING (enrolment_id)
+               WHERE e.participant_id = $1""",
+            "certificates": "SELECT * FROM certificates WHERE participant_id = $1",
+            "link_requests": "SELECT * FROM link_requests WHERE participant_id = $1",
+        },
+    )

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+# `accepted` is re-exported: the pages import it from here with the texts.
+from cohort_kit.languages import accepted as accepted
+from cohort_kit.languages import pick_language
+
 LANGUAGES = ("en", "fr", "ar")
-RTL = frozenset({"ar"})
 
 EN = {
     "site": "Cohort training network",
@@ -226,29 +229,8 @@ TEXTS = {"en": EN, "fr": FR, "ar": AR}
 
 
 def language(*wanted: str | None) -> str:
-    """The first supported language among the wanted ones (BCP 47, e.g. `fr-CA`), else en."""
-    for tag in wanted:
-        if tag:
-            primary = tag.strip().split("-")[0].split("_")[0].lower()
-            if primary in TEXTS:
-                return primary
-    return "en"
-
-
-def accepted(header: str | None) -> list[str]:
-    """Languages of an Accept-Language header, most wanted first."""
-    weighted: list[tuple[float, int, str]] = []
-    for n, part in enumerate((header or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if tag and q > 0:
-            weighted.append((-q, n, tag))
-    return [tag for _, _, tag in sorted(weighted)]
+    """The first of our languages among the wanted ones (BCP 47, e.g. `fr-CA`), else en."""
+    return pick_language(TEXTS, *wanted)
 
 
 def localised(text: dict[str, str] | None, wanted: Iterable[str]) -> tuple[str, str]:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from dataclasses import replace
 
 import nats
 import structlog
-import uvicorn
 from cohort_contracts import streams as topo
 from cohort_kit.logs import configure_logging
 from cohort_kit.service import wait_for_dependency
+from cohort_kit.serving import start_http, stop_on_signals
 from cohort_kit.topology import verify
 from cohort_kit.tracing import configure_tracing
 from fastapi import FastAPI
@@ -87,20 +86,8 @@ async def serve(settings: IngressSettings) -> None:
     ingress = Ingress(settings)
     # Started first: a SIGTERM while still waiting for NATS ends the process at once.
     await ingress.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    config = uvicorn.Config(
-        ingress.http_app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-    task = asyncio.ensure_future(server.serve())
+    stop = stop_on_signals()
+    server, task = start_http(ingress.http_app, settings.http_host, settings.http_port)
     log.info("ready", http_port=settings.http_port)
     stopping = asyncio.ensure_future(stop.wait())
     await asyncio.wait([task, stopping], return_when=asyncio.FIRST_COMPLETED)

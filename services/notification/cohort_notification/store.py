@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+from cohort_kit.access import held_rows
 
 from .domain import choose_language, delivery_id
 
@@ -468,20 +469,17 @@ async def forget_published_outbox(con: Con, needles: list[str]) -> None:
 
 async def export_participant(con: Con, participant_id: str) -> dict[str, Any]:
     """Everything this service holds about one participant (right of access)."""
-
-    async def rows(sql: str) -> list[dict[str, Any]]:
-        return [
-            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
-            for r in await con.fetch(sql, participant_id)
-        ]
-
-    return {
-        "participant": await rows("SELECT * FROM participants WHERE participant_id = $1"),
-        "enrolments": await rows("SELECT * FROM enrolments WHERE participant_id = $1"),
-        "deliveries": await rows("SELECT * FROM deliveries WHERE participant_id = $1"),
-        "reminders": await rows("SELECT * FROM reminders WHERE participant_id = $1"),
-        "page_links": await rows("SELECT * FROM page_links WHERE participant_id = $1"),
-    }
+    return await held_rows(
+        con,
+        participant_id,
+        {
+            "participant": "SELECT * FROM participants WHERE participant_id = $1",
+            "enrolments": "SELECT * FROM enrolments WHERE participant_id = $1",
+            "deliveries": "SELECT * FROM deliveries WHERE participant_id = $1",
+            "reminders": "SELECT * FROM reminders WHERE participant_id = $1",
+            "page_links": "SELECT * FROM page_links WHERE participant_id = $1",
+        },
+    )
 
 
 async def unsubscribe(con: Con, org: str, address: str) -> None:

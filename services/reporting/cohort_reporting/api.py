@@ -18,6 +18,7 @@ from typing import Any
 from cohort_contracts.reports import ReportPublished
 from cohort_kit import Runtime
 from cohort_kit.auth import Principal, forbidden, public, report_scope, require, require_page
+from cohort_kit.pages import css_response
 from cohort_kit.reportlinks import report_link_signature
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -162,11 +163,7 @@ def make_api(runtime: Runtime) -> APIRouter:
         dependencies=[public("the dashboard's style sheet: no data")],
     )
     async def dashboard_css() -> Response:
-        return Response(
-            dashboard.CSS,
-            media_type="text/css",
-            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
-        )
+        return css_response(dashboard.CSS)
 
     return api
 

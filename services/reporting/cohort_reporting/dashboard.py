@@ -10,21 +10,16 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from cohort_kit.languages import NAMES
+from cohort_kit.pages import language_context, stylesheet, templates
 
 from .dashview import DashboardView
-from .texts import LANGUAGE_NAMES, LANGUAGES, RTL, TEXTS
+from .texts import LANGUAGES, TEXTS
 
 HERE = Path(__file__).parent
-CSS = (HERE / "static" / "dashboard.css").read_bytes()
+CSS = stylesheet(HERE / "static" / "dashboard.css")
 CSS_PATH = "dashboard.css"  # relative, like the form: the page works under any prefix
-TEMPLATES = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+TEMPLATES = templates(HERE / "templates")
 # The trend chart's drawing box (SVG user units; the SVG scales to the page's width).
 CHART = {"width": 640, "height": 220, "top": 24, "bottom": 40, "side": 16}
 
@@ -47,7 +42,7 @@ def render(
     """`choices`: the scopes the scope box offers (None: a free text box, for operators)."""
     lang = view.lang
     switch = [
-        (code, LANGUAGE_NAMES[code], "dashboard?" + query(scope_text, start, end, lang=code))
+        (code, NAMES[code], "dashboard?" + query(scope_text, start, end, lang=code))
         for code in LANGUAGES
     ]
     downloads = [
@@ -59,9 +54,7 @@ def render(
     width = min(CHART["width"], max(320, 90 * n))
     slot = (width - 2 * CHART["side"]) / n
     return TEMPLATES.get_template("dashboard.html.j2").render(
-        lang=lang,
-        dir="rtl" if lang in RTL else "ltr",
-        t=TEXTS[lang],
+        **language_context(lang, TEXTS),
         css=CSS_PATH,
         view=view,
         scope_text=scope_text,

@@ -16,7 +16,7 @@ import nats
 import structlog
 from cohort_contracts import REGISTRY, ContractError
 from cohort_contracts import streams as topo
-from cohort_kit import Invalid, ownership
+from cohort_kit import Invalid, inbox, ownership
 from cohort_kit.db import create_pool, migrate, service_migrations
 from cohort_kit.redaction import StreamMessage, read_stream
 from cohort_kit.units import Router, Unit
@@ -80,15 +80,7 @@ async def _apply(
     handler = router.handler_for(event.type)
     if handler is None:
         return False
-    first = await con.fetchval(
-        """INSERT INTO inbox (consumer, source, event_id, event_type) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING RETURNING true""",
-        durable,
-        event.envelope.source,
-        event.id,
-        event.type,
-    )
-    if not first:
+    if not await inbox.record(con, durable, event):
         return False
     await handler(Unit(con=con, event=event, service="reporting", final=True))
     return True

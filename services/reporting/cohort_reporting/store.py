@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+from cohort_kit.access import held_rows
 
 from .domain import (
     AGREE,
@@ -530,22 +531,19 @@ async def forget_participant(con: asyncpg.Connection, participant_id: str, at: d
 
 async def export_participant(con: asyncpg.Connection, participant_id: str) -> dict[str, Any]:
     """Everything this service holds about one participant (right of access)."""
-
-    async def rows(sql: str) -> list[dict[str, Any]]:
-        return [
-            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
-            for r in await con.fetch(sql, participant_id)
-        ]
-
-    return {
-        "profile": await rows("SELECT * FROM r_participant WHERE participant_id = $1"),
-        "enrolments": await rows("SELECT * FROM r_enrolment WHERE participant_id = $1"),
-        "completions": await rows("SELECT * FROM r_completion WHERE participant_id = $1"),
-        "assessments": await rows("SELECT * FROM r_assessment WHERE participant_id = $1"),
-        "evaluations": await rows("SELECT * FROM r_evaluation WHERE respondent = $1"),
-        "certificates": await rows("SELECT * FROM r_certificate WHERE participant_id = $1"),
-        "notifications": await rows("SELECT * FROM r_notification WHERE recipient = $1"),
-    }
+    return await held_rows(
+        con,
+        participant_id,
+        {
+            "profile": "SELECT * FROM r_participant WHERE participant_id = $1",
+            "enrolments": "SELECT * FROM r_enrolment WHERE participant_id = $1",
+            "completions": "SELECT * FROM r_completion WHERE participant_id = $1",
+            "assessments": "SELECT * FROM r_assessment WHERE participant_id = $1",
+            "evaluations": "SELECT * FROM r_evaluation WHERE respondent = $1",
+            "certificates": "SELECT * FROM r_certificate WHERE participant_id = $1",
+            "notifications": "SELECT * FROM r_notification WHERE recipient = $1",
+        },
+    )
 
 
 async def keep_published(con: asyncpg.Connection, report: Any, scope: Scope, at: datetime) -> None:
