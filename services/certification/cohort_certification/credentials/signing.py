@@ -45,9 +45,10 @@ def _proof_template(context: tuple[str, ...], method: str) -> str | None:
 def proof_hash(document: dict[str, Any], proof: dict[str, Any]) -> bytes:
     """sha256(canon(proof config)), from the per-key template when it applies."""
     context, created = document.get("@context"), proof.get("created")
-    plain = isinstance(context, list) and all(isinstance(c, str) for c in context)
-    if plain and isinstance(context, list) and isinstance(created, str) and _XML_DATETIME.fullmatch(created):
-        template = _proof_template(tuple(context), str(proof["verificationMethod"]))
+    urls = tuple(context) if isinstance(context, list) else ()
+    plain = bool(urls) and all(isinstance(c, str) for c in urls)
+    if plain and isinstance(created, str) and _XML_DATETIME.fullmatch(created):
+        template = _proof_template(urls, str(proof["verificationMethod"]))
         if template is not None:
             return sha256(template.replace(_PLACEHOLDER, f'"{created}"'))
     return sha256(canonicalize(proof_config(document, proof)))
