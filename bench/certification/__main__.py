@@ -103,13 +103,13 @@ async def run_certification(
         con = await asyncpg.connect(dsn)
         try:
             rows = await con.fetch(
-                "SELECT certificate_id, verification_code FROM certificates ORDER BY number"
+                "SELECT url_id, verification_code FROM certificates ORDER BY number"
             )
         finally:
             await con.close()
         assert len(rows) == count, f"{len(rows)} certificates for {count} completions"
 
-        result["pdf"] = await _pdfs(runtime, [r["certificate_id"] for r in rows[:pdfs]])
+        result["pdf"] = await _pdfs(runtime, [r["url_id"] for r in rows[:pdfs]])
         say(f"  pdf: {result['pdf']}")
 
         codes = [r["verification_code"] for r in rows]

@@ -27,6 +27,7 @@ from .domain import normalise_code, xml_datetime
 from .keyring import signing_key, verification_methods
 from .settings import CertificationSettings
 from .verifypage import VerifyPages
+from .workers import render_pdf
 
 LD_JSON = "application/ld+json"
 MAX_UPLOAD_BYTES = 64 * 1024  # an issued credential is ~3 kB
@@ -61,12 +62,11 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
     )
     async def credential_pdf(url_id: str) -> Response:
         row = await load(url_id)
-        # Imported on first use: fpdf and its fonts cost ~50 MB that an idle service,
-        # or one that only verifies, does not need.
-        from .pdf import render
-
         agency = row["agency"]
-        body = render(
+        # Rendering is CPU-bound (~100 ms): in the workers, off the event loop; fpdf and its
+        # fonts (~50 MB) are imported there, never by an idle or verifying service.
+        body = await runtime.deps.workers.run(
+            render_pdf,
             dict(row),
             urls.verify(row["verification_code"]),
             issuer=settings.agency_names.get(agency, agency.upper()),

@@ -7,7 +7,7 @@ from pathlib import Path
 from cohort_kit import Runtime, ServiceDefinition
 from fastapi import APIRouter
 
-from . import deps, erasure
+from . import deps, erasure, workers
 from .api import make_api
 from .handlers import completions, intake
 from .settings import CertificationSettings
@@ -28,5 +28,6 @@ definition = ServiceDefinition(
     settings_cls=CertificationSettings,
     deps=deps.build,
     http_routes=routes,
+    background=[workers.lifetime],
     publishes_to=("CERTIFICATION", "PRIVACY"),
 )

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from .credentials.document import Urls
 from .settings import CertificationSettings
+from .workers import Workers, processes
 
 
 @dataclass(frozen=True)
 class Deps:
     settings: CertificationSettings  # secret, agency names, signing keys
     urls: Urls  # where credentials, PDFs and issuer documents are published
+    workers: Workers  # signing and PDF rendering, off the event loop (a process pool)
 
     @property
     def secret(self) -> str:
@@ -22,4 +24,8 @@ class Deps:
 
 
 def build(settings: CertificationSettings) -> Deps:
-    return Deps(settings=settings, urls=Urls(settings.public_base_url.rstrip("/")))
+    return Deps(
+        settings=settings,
+        urls=Urls(settings.public_base_url.rstrip("/")),
+        workers=Workers(processes(settings.signing_processes)),
+    )

@@ -79,9 +79,9 @@ async def on_participant(unit: Unit[ParticipantRegistered, Deps]) -> None:
 @completions.on(EnrolmentCompleted, emits=ISSUES)
 async def on_completed(unit: Unit[EnrolmentCompleted, Deps]) -> None:
     c = unit.payload
-    course = await store.fact(unit.con, "courses", "course_id", c.course_id)
-    session = await store.fact(unit.con, "sessions", "session_id", c.session_id)
-    person = await store.fact(unit.con, "participants", "participant_id", c.participant_id)
+    course, session, person = await store.completion_facts(
+        unit.con, c.course_id, c.session_id, c.participant_id
+    )
     found = (("course", course), ("session", session), ("participant", person))
     missing = [name for name, row in found if row is None]
     if missing or course is None or session is None or person is None:

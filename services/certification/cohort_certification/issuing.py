@@ -6,7 +6,6 @@ correction reissues through the same path with `supersedes` (the old one is revo
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -117,8 +116,9 @@ async def _credential(
         facts=facts,
     )
     key = await signing_key(con, deps.settings, deps.urls, agency)
-    # Canonicalisation is CPU-bound: off the event loop, so HTTP keeps answering.
-    return await asyncio.to_thread(sign, document, key, xml_datetime(issued_at))
+    # Canonicalisation is CPU-bound: in a worker process, so the event loop keeps answering
+    # and the service uses every core. One at a time per consumer: see docs/performance.md.
+    return await deps.workers.run(sign, document, key, xml_datetime(issued_at))
 
 
 async def _supersede(unit: Unit[Any, Deps], old: str, cid: str, agency: str) -> None:

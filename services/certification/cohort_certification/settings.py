@@ -36,6 +36,12 @@ class CertificationSettings(ServiceSettings):
         description="Generate and keep in the service database a key for an agency without "
         "a configured one (tests only; production and `cohort up` set signing_keys).",
     )
+    signing_processes: int | None = Field(
+        None,
+        ge=0,
+        description="Processes that sign credentials and render PDFs (started on first use); "
+        "default one per CPU; 0 does that work in a thread of the service process.",
+    )
     secret: str = Field(
         min_length=16,
         description="Secret for verification codes, credential URL ids and recipient-hash "

@@ -27,6 +27,22 @@ async def fact(con: Con, table: str, key: str, ident: str) -> asyncpg.Record | N
     return await con.fetchrow(f"SELECT agency, data FROM {table} WHERE {key} = $1", ident)
 
 
+async def completion_facts(
+    con: Con, course_id: str, session_id: str, participant_id: str
+) -> tuple[asyncpg.Record | None, asyncpg.Record | None, asyncpg.Record | None]:
+    """The course, session and participant of a completion, in one round trip."""
+    rows = await con.fetch(
+        """SELECT 0 AS n, agency, data FROM courses WHERE course_id = $1
+           UNION ALL SELECT 1, agency, data FROM sessions WHERE session_id = $2
+           UNION ALL SELECT 2, agency, data FROM participants WHERE participant_id = $3""",
+        course_id,
+        session_id,
+        participant_id,
+    )
+    found = {row["n"]: row for row in rows}
+    return found.get(0), found.get(1), found.get(2)
+
+
 async def lock_enrolment(con: Con, enrolment_id: str, kind: str) -> None:
     """Serialise issuers of one (enrolment, kind) until the transaction ends."""
     await con.execute(

@@ -127,9 +127,22 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
     }
 
 
+# pyld keeps resolved contexts in one process-wide LRU cache (cachetools) that is not
+# thread-safe: two threads canonicalising at once (verifications, `/verify` at concurrency
+# 2) could evict the same entry and fail with a KeyError (a 500). Pure Python holds the GIL
+# anyway, so one canonicalisation at a time per process costs nothing; the worker
+# processes (`workers.py`) are what runs several at once.
+_PYLD = threading.Lock()
+
+
 def canonicalize(document: dict[str, Any]) -> str:
     """Canonical N-Quads of `document`; raises `UnsafeDocument` on any dropped term and
     `TooComplex` when it is beyond the work limit."""
+    with _PYLD:
+        return _canonicalize(document)
+
+
+def _canonicalize(document: dict[str, Any]) -> str:
     dropped: list[str | None] = []
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
     try:

@@ -1,0 +1,102 @@
+"""CPU-bound work off the event loop: signing credentials and rendering PDFs.
+
+A process pool sized to the CPU count (`COHORT_SIGNING_PROCESSES`), built once with the
+dependencies; its processes start on first use, so an idle service has none. A worker that
+dies (killed, out of memory) breaks the whole pool: the next call replaces it, and the call
+that saw it break raises `WorkerLost`, which the kit retries like any handler failure (up
+to `handler_failure_limit`, then `handler_error`), so the message is applied again, not
+lost. `processes=0` runs the work in a thread of the service process instead (as before).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+import structlog
+
+log = structlog.get_logger("cohort.certification.workers")
+T = TypeVar("T")
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died while (or before) doing this call; the pool is replaced."""
+
+
+def _warm() -> None:
+    """Each worker imports the canonicaliser (and its pinned contexts) before its first job."""
+    from .credentials import signing  # noqa: F401
+
+
+def render_pdf(*args: Any, **kwargs: Any) -> bytes:
+    """`pdf.render`, imported in the worker: fpdf and its fonts (~50 MB) stay out of the
+    service process."""
+    from .pdf import render
+
+    return render(*args, **kwargs)
+
+
+class Workers:
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.replaced = 0  # pools replaced after a worker died
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn, not fork: the service process runs threads (asyncio's, asyncpg's)
+            # that a forked child would inherit in whatever state they were.
+            self._pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_warm,
+            )
+        return self._pool
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn(*args, **kwargs)` in a worker (arguments and result are pickled)."""
+        call = functools.partial(fn, *args, **kwargs)
+        if self.processes == 0:
+            return await asyncio.to_thread(call)
+        pool = self._executor()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, call)
+        except BrokenProcessPool as exc:
+            self._replace(pool)
+            raise WorkerLost(f"a worker process died; the pool was replaced: {exc}") from exc
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self._pool is broken:  # only the first call that sees it breaks replaces it
+            self._pool = None
+            self.replaced += 1
+            broken.shutdown(wait=False, cancel_futures=True)
+            log.warning("worker process died; pool replaced", processes=self.processes)
+
+    def pids(self) -> list[int]:
+        """The live worker processes (for operations and tests)."""
+        pool = self._pool
+        return [] if pool is None else [p.pid for p in pool._processes.values() if p.pid]
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def processes(configured: int | None) -> int:
+    """The configured count, or one per CPU this process may run on."""
+    return len(os.sched_getaffinity(0)) if configured is None else configured
+
+
+async def lifetime(runtime: Any) -> None:
+    """A background job of the runtime: when the runtime stops, the pool's processes end."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        runtime.deps.workers.close()
