@@ -128,7 +128,7 @@ async def enforce(con: asyncpg.Connection, event: Event[Any], stream_seq: int | 
 async def claim(con: asyncpg.Connection, kind: str, ident: str, agency: str) -> None:
     """Record an owner decided by the service itself (e.g. the issuer of a certificate)."""
     batch = _batch.get()
-    if batch is not None and not batch.handler_claim(kind, ident):
+    if batch is not None and batch.con is con and not batch.handler_claim(kind, ident):
         return  # an earlier event of the batch claimed it: the insert would do nothing
     await con.execute(
         """INSERT INTO ownership (kind, entity_id, agency) VALUES ($1, $2, $3)
@@ -142,7 +142,7 @@ async def claim(con: asyncpg.Connection, kind: str, ident: str, agency: str) -> 
 async def owner(con: asyncpg.Connection, kind: str, ident: str) -> str | None:
     """The recorded owner of an entity (None when nobody has published it)."""
     batch = _batch.get()
-    if batch is not None and (kind, ident) in batch.known:
+    if batch is not None and batch.con is con and (kind, ident) in batch.known:
         return batch.known[(kind, ident)]  # includes the batch's claims not yet written
     return await con.fetchval(  # type: ignore[no-any-return]
         "SELECT agency FROM ownership WHERE kind = $1 AND entity_id = $2", kind, ident
@@ -192,6 +192,7 @@ class Batch:
     `flush` checks nobody claimed them meanwhile.
     """
 
+    con: asyncpg.Connection
     known: dict[Key, str | None]
     pending: dict[Key, tuple[str, str, int | None]] = field(default_factory=dict)
     assumed: set[Key] = field(default_factory=set)
@@ -263,12 +264,12 @@ async def prefetch(con: asyncpg.Connection, events: list[Event[Any]]) -> Batch:
         dict.fromkeys((ref.kind, ident) for e in events if applies_to(e) for ref, ident in named(e))
     )
     found = await _owners(con, keys) if keys else {}
-    return Batch({k: found.get(k) for k in keys})
+    return Batch(con, {k: found.get(k) for k in keys})
 
 
 @contextmanager
 def batched(batch: Batch) -> Iterator[Batch]:
-    """While a batch is applied, `owner` and `claim` answer and write through it."""
+    """While a batch is applied, `owner` and `claim` on its connection go through it."""
     token = _batch.set(batch)
     try:
         yield batch
