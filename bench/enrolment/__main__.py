@@ -33,6 +33,32 @@ from tests.enrolment import builders
 SEATS, WAITLIST = 30, 20
 
 
+class Statements:
+    """`--count-statements`: every statement the process sends PostgreSQL while counting
+    (asyncpg's query loggers on every connection; adds a little time per statement, so
+    the throughput of such a run is not the figure to quote)."""
+
+    def __init__(self) -> None:
+        self.counting = False
+        self.n = 0
+
+    def __call__(self, _record: Any) -> None:
+        if self.counting:
+            self.n += 1
+
+    def install(self) -> None:
+        original = asyncpg.connection.Connection.__init__
+
+        def init(con: Any, *args: Any, **kwargs: Any) -> None:
+            original(con, *args, **kwargs)
+            con.add_query_logger(self)
+
+        asyncpg.connection.Connection.__init__ = init  # type: ignore[method-assign]
+
+
+STATEMENTS = Statements()
+
+
 async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int) -> dict[str, Any]:
     await ensure_database(admin_dsn, "enrolment_bench")
     dsn = with_database(admin_dsn, "enrolment_bench")
@@ -79,6 +105,7 @@ async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int
             for n in range(count)
         ]
         started = time.perf_counter()
+        STATEMENTS.counting = True
         for r in requests:
             sent[r["data"]["enrolment_id"]] = time.perf_counter()
             await js.publish(
@@ -89,6 +116,7 @@ async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int
         published = time.perf_counter() - started
         await asyncio.wait_for(done.wait(), timeout=600)
         elapsed = time.perf_counter() - started
+        STATEMENTS.counting = False
         await sub.unsubscribe()
     finally:
         await runtime.stop()
@@ -100,11 +128,14 @@ async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int
         "publish_seconds": round(published, 3),
         "per_second": round(count / elapsed, 1),
         **percentiles(latencies),
+        **({"statements_per_request": round(STATEMENTS.n / count, 2)} if STATEMENTS.n else {}),
     }
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     configure_logging("bench", "json", "warning")
+    if args.count_statements:
+        STATEMENTS.install()
     body = json.dumps(builders.request("iom:e-x", "iom:p-x")).encode()  # same size as a request
     result: dict[str, Any] = {"target_ratio_min": 0.5}
     with embedded_servers() as servers:
@@ -127,6 +158,7 @@ def cli() -> None:
     p = argparse.ArgumentParser(prog="bench.enrolment")
     p.add_argument("--messages", type=int, default=3000)
     p.add_argument("--sessions", type=int, default=100)
+    p.add_argument("--count-statements", action="store_true", help="count SQL per request")
     asyncio.run(main(p.parse_args()))
 
 

@@ -253,7 +253,9 @@ class MessageProcessor:
 
         Ownership is enforced per message just before its handler and outside its
         savepoint: a claim stays whatever the handler then does, as it does alone, and is
-        made in the same order relative to the handlers. Inbox rows are written in one
+        made in the same order relative to the handlers (`ownership.Batch`: the owners
+        are read in one query up front, the claims written in one before the commit, and
+        a handler's `owner`/`claim` sees them in stream order). Inbox rows are written in one
         statement up front (removed again for a message that is not applied), outbox rows
         in one statement before the commit.
         """
@@ -262,9 +264,11 @@ class MessageProcessor:
         async with self.pool.acquire() as con, con.transaction():
             fresh = await inbox.record_many(con, durable, [i.event for i in handled])  # type: ignore[misc]
             taken: set[inbox.Key] = set()
-            with outbox.batched(con) as rows:
+            owners = await ownership.prefetch(con, [i.event for i in items])  # type: ignore[misc]
+            with outbox.batched(con) as rows, ownership.batched(owners):
                 for item in items:
-                    await self._apply_in_batch(con, item, fresh, taken, rows)
+                    await self._apply_in_batch(con, item, fresh, taken, rows, owners)
+                await owners.flush(con)  # a claim race: the batch goes one at a time
                 await rows.flush()
 
     async def _apply_in_batch(
@@ -274,6 +278,7 @@ class MessageProcessor:
         fresh: set[inbox.Key],
         taken: set[inbox.Key],
         rows: outbox.OutboxBatch,
+        owners: ownership.Batch,
     ) -> None:
         event = item.event
         assert event is not None
@@ -288,7 +293,7 @@ class MessageProcessor:
             taken.add(key)
         if ownership.applies_to(event):
             try:
-                await ownership.enforce(con, event, item.stream_seq)
+                await owners.enforce(con, event, item.stream_seq)
             except Invalid as exc:
                 item.fate = park(exc.reason, exc.detail or str(exc))
                 if item.handler is not None and first_time:

@@ -14,7 +14,10 @@ the same function of INTAKE order and a replay decides exactly as the first run 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -124,6 +127,9 @@ async def enforce(con: asyncpg.Connection, event: Event[Any], stream_seq: int | 
 
 async def claim(con: asyncpg.Connection, kind: str, ident: str, agency: str) -> None:
     """Record an owner decided by the service itself (e.g. the issuer of a certificate)."""
+    batch = _batch.get()
+    if batch is not None and batch.con is con and not batch.handler_claim(kind, ident):
+        return  # an earlier event of the batch claimed it: the insert would do nothing
     await con.execute(
         """INSERT INTO ownership (kind, entity_id, agency) VALUES ($1, $2, $3)
            ON CONFLICT DO NOTHING""",
@@ -135,6 +141,9 @@ async def claim(con: asyncpg.Connection, kind: str, ident: str, agency: str) -> 
 
 async def owner(con: asyncpg.Connection, kind: str, ident: str) -> str | None:
     """The recorded owner of an entity (None when nobody has published it)."""
+    batch = _batch.get()
+    if batch is not None and batch.con is con and (kind, ident) in batch.known:
+        return batch.known[(kind, ident)]  # includes the batch's claims not yet written
     return await con.fetchval(  # type: ignore[no-any-return]
         "SELECT agency FROM ownership WHERE kind = $1 AND entity_id = $2", kind, ident
     )
@@ -157,3 +166,112 @@ def _check(agency: str, kind: str, ident: str, recorded: str | None) -> None:
     holder = recorded or id_namespace(ident)
     if holder is not None and holder != agency:
         raise Invalid(NOT_OWNER, f"agency {agency!r} may not act on {kind} {ident!r} of {holder!r}")
+
+
+# --- a batch (docs/decisions/0006): owners read once, claims written once ---------------
+
+Key = tuple[str, str]
+
+
+class ClaimRace(Exception):
+    """Another replica claimed or published an entity while the batch was decided: the
+    batch's ownership decisions may differ from the ones made in order, so the consumer
+    rolls the batch back and applies its messages one at a time (the path of `enforce`)."""
+
+
+@dataclass
+class Batch:
+    """The ownership table as the batch's events see it, in stream order.
+
+    `known` holds the owner (None: nobody) of every entity the batch names, read in one
+    query up front and kept up to date with the claims of the batch's events (`pending`,
+    written in one statement by `flush` before the commit). Nothing else of the batch
+    writes these rows except a handler's `claim` (or `learn`), which drops its key so the
+    next look-up reads the table again (the claim may yet be rolled back with its
+    savepoint). `assumed` are entities taken as unowned and not claimed by the batch:
+    `flush` checks nobody claimed them meanwhile.
+    """
+
+    con: asyncpg.Connection
+    known: dict[Key, str | None]
+    pending: dict[Key, tuple[str, str, int | None]] = field(default_factory=dict)
+    assumed: set[Key] = field(default_factory=set)
+
+    async def enforce(
+        self, con: asyncpg.Connection, event: Event[Any], stream_seq: int | None
+    ) -> None:
+        """`enforce` for one event of the batch, in stream order, without a round trip
+        unless a handler's claim made a key stale."""
+        refs = named(event)
+        if not refs:
+            return
+        keys = [(ref.kind, ident) for ref, ident in refs]
+        missing = [k for k in keys if k not in self.known]
+        if missing:
+            found = await _owners(con, missing)
+            self.known.update({k: found.get(k) for k in missing})
+        agency = event.agency
+        for kind, ident in keys:
+            _check(agency, kind, ident, self.known[(kind, ident)])
+        for ref, ident in refs:
+            key = (ref.kind, ident)
+            if self.known[key] is not None:
+                continue
+            if ref.claims:
+                self.known[key] = agency
+                self.pending[key] = (agency, event.id, stream_seq)
+                self.assumed.discard(key)
+            else:
+                self.assumed.add(key)
+
+    def handler_claim(self, kind: str, ident: str) -> bool:
+        """A handler claims an entity: False when the batch already holds an owner for it."""
+        key = (kind, ident)
+        if self.known.get(key) is not None:
+            return False
+        self.known.pop(key, None)
+        self.assumed.discard(key)
+        return True
+
+    async def flush(self, con: asyncpg.Connection) -> None:
+        """Write the batch's claims in one statement; raise `ClaimRace` if any was taken."""
+        if self.pending:
+            keys = list(self.pending)
+            claimed = await con.fetch(
+                """INSERT INTO ownership (kind, entity_id, agency, event_id, stream_seq)
+                   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+                                        $5::bigint[])
+                   ON CONFLICT DO NOTHING RETURNING kind""",
+                [k for k, _ in keys],
+                [i for _, i in keys],
+                [self.pending[k][0] for k in keys],
+                [self.pending[k][1] for k in keys],
+                [self.pending[k][2] for k in keys],
+            )
+            if len(claimed) < len(keys):
+                raise ClaimRace(f"{len(keys) - len(claimed)} claim(s) taken meanwhile")
+            self.pending.clear()
+        if self.assumed and await _owners(con, list(self.assumed)):
+            raise ClaimRace("an entity taken as unowned was claimed meanwhile")
+
+
+_batch: ContextVar[Batch | None] = ContextVar("cohort_ownership_batch", default=None)
+
+
+async def prefetch(con: asyncpg.Connection, events: list[Event[Any]]) -> Batch:
+    """The owners of every entity the intake events of a batch name, in one query."""
+    keys = list(
+        dict.fromkeys((ref.kind, ident) for e in events if applies_to(e) for ref, ident in named(e))
+    )
+    found = await _owners(con, keys) if keys else {}
+    return Batch(con, {k: found.get(k) for k in keys})
+
+
+@contextmanager
+def batched(batch: Batch) -> Iterator[Batch]:
+    """While a batch is applied, `owner` and `claim` on its connection go through it."""
+    token = _batch.set(batch)
+    try:
+        yield batch
+    finally:
+        _batch.reset(token)

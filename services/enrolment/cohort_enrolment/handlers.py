@@ -108,8 +108,8 @@ async def session_closed(unit: Unit[SessionClosed, Deps]) -> None:
 @intake.on(EnrolmentRequested, emits=[*SEATS, EnrolmentRejected, *COMPLETED])
 async def enrolment_requested(unit: Unit[EnrolmentRequested, Deps]) -> None:
     req = unit.payload
-    session = await store.lock_session(unit.con, req.session_id)
-    occ = await store.occupancy(unit.con, req)
+    occ = await store.request_facts(unit.con, req)  # the session locked, then counted
+    session = store.session_of(occ)
     if occ["already_decided"]:
         log.info("enrolment already decided; request ignored", enrolment_id=req.enrolment_id)
         return

@@ -49,8 +49,19 @@ async def _insert(unit: Request, status: str, seat: int | None, reason: str | No
 
 
 async def confirm_new(unit: Request, session: SessionFacts) -> None:
-    seat = domain.lowest_free_seat(await store.taken_seats(unit.con, session.session_id))
-    await _insert(unit, "confirmed", seat, None)
+    req = unit.payload
+    seat = await store.insert_confirmed(  # the lowest free seat, chosen by the INSERT
+        unit.con,
+        enrolment_id=req.enrolment_id,
+        session_id=req.session_id,
+        participant_id=req.participant_id,
+        agency=unit.event.agency,
+        nominated_by=req.nominated_by,
+        queue_key=await _queue_key(unit),
+        requested_at=unit.event.time,
+    )
+    if seat is None:  # the decision read the same rows under the same lock: a bug if seen
+        raise RuntimeError(f"no free seat in {session.session_id} for a confirmed request")
     await _emit_confirmed(unit, unit.payload.model_dump(), seat, promoted=False)
     if session.status == "closed":  # a request that stood in INTAKE before closing, late
         await complete(unit, session)

@@ -181,23 +181,22 @@ async def enrolment(con: Con, enrolment_id: str) -> asyncpg.Record | None:
     return await con.fetchrow("SELECT * FROM enrolments WHERE enrolment_id = $1", enrolment_id)
 
 
-async def occupancy(con: Con, req: EnrolmentRequested) -> asyncpg.Record:
-    """Everything a request's decision reads, in one round trip (under the session lock)."""
+async def request_facts(con: Con, req: EnrolmentRequested) -> asyncpg.Record:
+    """`lock_session` and `occupancy` in one round trip (migration 080): the session's row
+    lock is taken first and the counts read after it, each statement with its own snapshot.
+    `session_id` is NULL when the session is unknown."""
     return await con.fetchrow(  # type: ignore[no-any-return]
-        """SELECT count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
-                  count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted,
-                  coalesce(bool_or(participant_id = $2), false) AS participant_live,
-                  count(*) FILTER (WHERE nominated_by = $3) AS nominator_live,
-                  (SELECT agency FROM participants WHERE participant_id = $2)
-                    AS participant_agency,
-                  EXISTS (SELECT 1 FROM enrolments WHERE enrolment_id = $4) AS already_decided
-           FROM enrolments
-           WHERE session_id = $1 AND status IN ('confirmed', 'waitlisted')""",
+        "SELECT * FROM enrolment_request_facts($1, $2, $3, $4)",
         req.session_id,
         req.participant_id,
         req.nominated_by,
         req.enrolment_id,
     )
+
+
+def session_of(row: asyncpg.Record) -> SessionFacts | None:
+    """The session part of `request_facts` (None when the session is unknown)."""
+    return _session(row) if row["session_id"] is not None else None
 
 
 async def next_queue_key(con: Con) -> int:
@@ -231,6 +230,42 @@ async def insert_enrolment(
         seat,
         queue_key,
         reason,
+        requested_at,
+    )
+
+
+async def insert_confirmed(
+    con: Con,
+    *,
+    enrolment_id: str,
+    session_id: str,
+    participant_id: str,
+    agency: str,
+    nominated_by: str | None,
+    queue_key: int,
+    requested_at: datetime,
+) -> int | None:
+    """Confirm a new request on the lowest free seat, in one statement (under the session
+    lock): the seat is chosen and the capacity checked by the INSERT itself. Returns the
+    seat, or None when the session has no seat left (then nothing is written)."""
+    return await con.fetchval(  # type: ignore[no-any-return]
+        """WITH taken AS (SELECT seat FROM enrolments
+                           WHERE session_id = $2 AND status = 'confirmed')
+           INSERT INTO enrolments (enrolment_id, session_id, participant_id, agency,
+                                   nominated_by, status, seat, queue_key, requested_at)
+           SELECT $1, $2, $3, $4, $5, 'confirmed',
+                  (SELECT min(n) FROM generate_series(1, (SELECT count(*) + 1 FROM taken)) n
+                    WHERE n NOT IN (SELECT seat FROM taken)),
+                  $6, $7
+             FROM sessions s
+            WHERE s.session_id = $2 AND (SELECT count(*) FROM taken) < s.capacity
+           RETURNING seat""",
+        enrolment_id,
+        session_id,
+        participant_id,
+        agency,
+        nominated_by,
+        queue_key,
         requested_at,
     )
 
