@@ -41,10 +41,11 @@ async def build_report(
     forced: set[str] = set()
     if select is None:  # a period report: others of nested periods can be subtracted
         days = [s.start_date for s in counts.sessions]
-        partitions = [
-            [figures_from_counts(await store.count_facts(con, scope, a, b))[0] for a, b in spans]
-            for spans in periods.nested(start, end, days)
-        ]
+        nested = periods.nested(start, end, days)
+        flat = [span for spans in nested for span in spans]  # all counted in one pass
+        parts = iter(await store.count_spans(con, scope, [(start, end), *flat]))
+        next(parts)  # the period itself, counted above
+        partitions = [[figures_from_counts(next(parts))[0] for _ in spans] for spans in nested]
         forced = differencing_paths(raw, partitions, rules)
     figures, suppressed = protect(raw, rules, forced)
     prov = await store.provenance(con)
