@@ -474,32 +474,49 @@ _COUNTED = """NOT EXISTS (SELECT 1 FROM r_participant x
 # span; counts of distinct people are made per (span, person).
 _SPANS = "unnest($1::text[], $2::int[]) AS sp(session_id, span)"
 
-# The people enrolled in or completing the spans' sessions (counted people only), whether
-# trained there; with their profile: the trained breakdowns and the countries seen.
+# Distinct people over many spans in one pass: each session carries the bit of its *leaf*
+# (the sessions that lie in exactly the same spans), each person the OR of the leaves they
+# were enrolled in / completed / trained in / trained in a led session; the people are then
+# grouped by those masks and attributes (a few hundred rows), and a span counts a group when
+# its leaves meet the group's mask. One scan of enrolments and completions for every span.
 _PEOPLE = f"""
-WITH people AS (
-  SELECT sp.span, u.participant_id, bool_or(u.trained) AS trained
-  FROM (SELECT session_id, participant_id, false AS trained FROM r_enrolment
-        WHERE session_id = any($3::text[]) AND participant_id IS NOT NULL
-        UNION ALL
-        SELECT session_id, participant_id, outcome IN ('completed', 'attended')
-        FROM r_completion WHERE session_id = any($3::text[])) u
-  JOIN {_SPANS} USING (session_id)
-  WHERE {_COUNTED.format(col="u.participant_id")}
-  GROUP BY sp.span, u.participant_id)
-SELECT span, grouping(sex) AS g_sex, grouping(organisation_kind) AS g_org,
-       grouping(nationality) AS g_nat, grouping(residence) AS g_res,
+WITH sp AS (SELECT session_id, bits::varbit AS leaf, led
+            FROM unnest($1::text[], $2::text[], $3::bool[]) AS sp(session_id, bits, led)),
+u AS (SELECT e.participant_id, sp.leaf, sp.led, true AS enrolled, false AS trained
+      FROM r_enrolment e JOIN sp USING (session_id) WHERE e.participant_id IS NOT NULL
+      UNION ALL
+      SELECT c.participant_id, sp.leaf, sp.led, false, c.outcome IN ('completed', 'attended')
+      FROM r_completion c JOIN sp USING (session_id)),
+per AS (SELECT participant_id, bit_or(leaf)::text AS seen,
+               (bit_or(leaf) FILTER (WHERE trained))::text AS t,
+               (bit_or(leaf) FILTER (WHERE enrolled))::text AS en,
+               (bit_or(leaf) FILTER (WHERE trained AND led))::text AS tl
+        FROM u WHERE {_COUNTED.format(col="u.participant_id")} GROUP BY participant_id),
+sent AS (SELECT recipient AS participant_id, count(*) FILTER (WHERE status = 'sent') AS sent,
+                count(*) FILTER (WHERE status = 'failed') AS failed
+         FROM r_notification GROUP BY recipient)
+SELECT grouping(t, seen, en, tl, known, sex, organisation_kind, nationality, residence) AS g,
+       t, seen, en, tl, known,
        sex, organisation_kind, nationality, residence,
-       count(*) FILTER (WHERE trained) AS n, count(*) FILTER (WHERE known) AS seen
-FROM (SELECT pe.span, pe.trained, p.participant_id IS NOT NULL AS known,
+       count(*) AS n, sum(sent)::bigint AS sent, sum(failed)::bigint AS failed
+FROM (SELECT per.*, p.participant_id IS NOT NULL AS known, coalesce(n.sent, 0) AS sent,
+             coalesce(n.failed, 0) AS failed,
              coalesce(p.sex, 'unknown') AS sex,
              coalesce(p.organisation_kind, 'unknown') AS organisation_kind,
              coalesce(p.nationality, 'unknown') AS nationality,
              coalesce(p.residence, 'unknown') AS residence
-      FROM people pe LEFT JOIN r_participant p USING (participant_id)) a
-GROUP BY GROUPING SETS ((span), (span, sex), (span, organisation_kind), (span, nationality),
-                        (span, residence))
+      FROM per LEFT JOIN r_participant p USING (participant_id)
+      LEFT JOIN sent n USING (participant_id)) a
+GROUP BY GROUPING SETS ((t), (t, sex), (t, organisation_kind), (t, nationality), (t, residence),
+                        (seen, known, nationality), (seen, known, residence), (en), (tl))
 """
+# `grouping(...)` of each set above: a bit per column left out, first column highest.
+_SETS = ("t", "seen", "en", "tl", "known", *ATTRIBUTES)
+
+
+def _grouping(*kept: str) -> int:
+    return sum(1 << (len(_SETS) - 1 - i) for i, c in enumerate(_SETS) if c not in kept)
+
 
 _ENROLMENTS = f"""
 WITH per AS (
@@ -532,14 +549,6 @@ WITH per AS (
   GROUP BY c.session_id)
 SELECT span, sum(issued)::bigint AS issued, sum(revoked)::bigint AS revoked
 FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
-"""
-
-_CASCADE = f"""
-SELECT sp.span, count(DISTINCT c.participant_id) AS n
-FROM r_completion c JOIN {_SPANS} USING (session_id)
-WHERE c.session_id = any($3::text[]) AND c.outcome IN ('completed', 'attended')
-  AND {_COUNTED.format(col="c.participant_id")}
-GROUP BY sp.span
 """
 
 _SATISFACTION = f"""
@@ -586,18 +595,6 @@ SELECT span, sum(people)::bigint AS people, (sum(pre) / sum(people))::float8 AS 
 FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
 """
 
-_NOTIFICATIONS = f"""
-WITH r AS (
-  SELECT DISTINCT sp.span, e.participant_id AS recipient
-  FROM r_enrolment e JOIN {_SPANS} USING (session_id)
-  WHERE e.session_id = any($3::text[]) AND e.participant_id IS NOT NULL)
-SELECT r.span, count(*) FILTER (WHERE status = 'sent') AS sent,
-       count(*) FILTER (WHERE status = 'failed') AS failed
-FROM r JOIN r_notification n USING (recipient)
-WHERE {_COUNTED.format(col="n.recipient")}
-GROUP BY r.span
-"""
-
 Span = tuple[date, date]
 
 
@@ -614,21 +611,25 @@ async def count_spans(con: asyncpg.Connection, scope: Scope, spans: list[Span]) 
         raise ValueError("every span must lie within the first")
     sessions = await load_sessions(con, scope, first, last)
     members = [[s for s in sessions if a <= s.start_date <= b] for a, b in spans]
+    counts = [_empty(m) for m in members]
+    if not sessions:
+        return counts
+    async with con.transaction():
+        # A million facts hash in memory rather than spill to disk (the default 4 MB).
+        await con.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        await _count_into(con, counts, sessions)
+    return counts
+
+
+REPORT_WORK_MEM = "256MB"
+
+
+async def _count_into(
+    con: asyncpg.Connection, counts: list[Counts], sessions: list[SessionRow]
+) -> None:
+    members = [c.sessions for c in counts]
     pairs = [(s.session_id, i) for i, m in enumerate(members) for s in m]
-    ids, idx, distinct = (
-        [p[0] for p in pairs],
-        [p[1] for p in pairs],
-        [s.session_id for s in sessions],
-    )
-    args = (ids, idx, distinct)
-    counts = [Counts(sessions=m) for m in members]
-    for c in counts:
-        c.trained_by = {a: {} for a in ATTRIBUTES}
-        c.enrolments = {f: 0 for f in ("confirmed", "waitlisted", "rejected", "cancelled")}
-        c.agree = {r: 0 for r in RATINGS}
-        c.distribution = {n: 0 for n, _, _ in GAIN_BUCKETS}
-        c.notifications = {"sent": 0, "failed": 0}
-    _people(counts, await con.fetch(_PEOPLE, *args))
+    args = ([p[0] for p in pairs], [p[1] for p in pairs], [s.session_id for s in sessions])
     for r in await con.fetch(_ENROLMENTS, *args):
         counts[r["span"]].enrolments = {f: r[f] for f in counts[r["span"]].enrolments}
     for r in await con.fetch(_OUTCOMES, *args):
@@ -644,34 +645,88 @@ async def count_spans(con: asyncpg.Connection, scope: Scope, spans: list[Span]) 
         c.gain_people, c.mean_pre, c.mean_post = r["people"], r["mean_pre"], r["mean_post"]
         c.mean_gain = r["mean_gain"]
         c.distribution = {n: r[n] for n, _, _ in GAIN_BUCKETS}
-    for r in await con.fetch(_NOTIFICATIONS, *args):
-        counts[r["span"]].notifications = {"sent": r["sent"], "failed": r["failed"]}
-    await _trainers(con, counts, pairs)
-    return counts
+    certified = await _trainers(con, counts)
+    await _people(con, counts, sessions, certified)
 
 
-def _people(counts: list[Counts], rows: list[asyncpg.Record]) -> None:
+def _empty(sessions: list[SessionRow]) -> Counts:
+    return Counts(
+        sessions=sessions,
+        trained_by={a: {} for a in ATTRIBUTES},
+        enrolments={f: 0 for f in ("confirmed", "waitlisted", "rejected", "cancelled")},
+        agree={r: 0 for r in RATINGS},
+        distribution={n: 0 for n, _, _ in GAIN_BUCKETS},
+        notifications={"sent": 0, "failed": 0},
+    )
+
+
+async def _people(
+    con: asyncpg.Connection, counts: list[Counts], sessions: list[SessionRow], certified: set[str]
+) -> None:
+    """Trained people and their breakdowns, countries, notifications and cascade people of
+    every span, by leaf masks (see `_PEOPLE`)."""
+    in_span = {s.session_id: [] for s in sessions}  # type: dict[str, list[int]]
+    for i, c in enumerate(counts):
+        for s in c.sessions:
+            in_span[s.session_id].append(i)
+    leaves = {sig: k for k, sig in enumerate(sorted({tuple(v) for v in in_span.values()}))}
+    width = len(leaves)
+
+    def bits(ks: set[int]) -> str:
+        return "".join("1" if k in ks else "0" for k in range(width))
+
+    span_masks = [
+        int(bits({k for sig, k in leaves.items() if i in sig}), 2) for i in range(len(counts))
+    ]
+    led = set(cascade(sessions, certified))
+    ids = [s.session_id for s in sessions]
+    async with con.transaction():
+        # The planner cannot tell how many people the masks group: left to guess, it
+        # probes profiles one at a time; hash joins are right for any size here.
+        await con.execute("SET LOCAL enable_nestloop = off")
+        rows = await con.fetch(
+            _PEOPLE,
+            ids,
+            [bits({leaves[tuple(in_span[sid])]}) for sid in ids],
+            [sid in led for sid in ids],
+        )
+    sets = {
+        _grouping("t"): "trained",
+        **{_grouping("t", a): a for a in ATTRIBUTES},
+        _grouping("seen", "known", "nationality"): "nationality_seen",
+        _grouping("seen", "known", "residence"): "residence_seen",
+        _grouping("en"): "notifications",
+        _grouping("tl"): "cascade",
+    }
     for r in rows:
-        c = counts[r["span"]]
-        flags = (r["g_sex"], r["g_org"], r["g_nat"], r["g_res"])
-        if all(flags):
-            c.trained = r["n"]
+        kind = sets[r["g"]]
+        column = {"trained": "t", "notifications": "en", "cascade": "tl"}.get(kind, "t")
+        if kind.endswith("_seen"):
+            column = "seen"
+        if r[column] is None:
             continue
-        for attribute, grouped in zip(ATTRIBUTES, flags, strict=True):
-            if grouped:
+        mask = int(r[column], 2)
+        for i, c in enumerate(counts):
+            if not mask & span_masks[i]:
                 continue
-            if r["n"]:
-                c.trained_by[attribute][r[attribute]] = r["n"]
-            if attribute in ("nationality", "residence") and r["seen"] and r[attribute]:
-                c.countries.add(r[attribute])
+            if kind == "trained":
+                c.trained += r["n"]
+            elif kind in ATTRIBUTES:
+                by = c.trained_by[kind]
+                by[r[kind]] = by.get(r[kind], 0) + r["n"]
+            elif kind == "notifications":
+                c.notifications["sent"] += r["sent"]
+                c.notifications["failed"] += r["failed"]
+            elif kind == "cascade":
+                c.cascade_participants += r["n"]
+            elif r["known"] and r[kind.removesuffix("_seen")]:
+                c.countries.add(r[kind.removesuffix("_seen")])
     for c in counts:
         c.trained_by = {a: dict(sorted(v.items())) for a, v in c.trained_by.items()}
 
 
-async def _trainers(
-    con: asyncpg.Connection, counts: list[Counts], pairs: list[tuple[str, int]]
-) -> None:
-    """Certified trainers in scope, and the sessions they led (with their trained people)."""
+async def _trainers(con: asyncpg.Connection, counts: list[Counts]) -> set[str]:
+    """Certified trainers in scope and the sessions they led; returns who is certified."""
     trainers = await con.fetch(
         """SELECT t.trainer_id, c.session_id FROM r_trainer t
            LEFT JOIN r_certificate c USING (certificate_id)
@@ -685,14 +740,7 @@ async def _trainers(
             {t["trainer_id"] for t in trainers if t["session_id"] in in_scope}
         )
         c.cascade_sessions = len(cascade(c.sessions, certified))
-    led = set(cascade(counts[0].sessions, certified))
-    led_pairs = [p for p in pairs if p[0] in led]
-    if led_pairs:
-        rows = await con.fetch(
-            _CASCADE, [p[0] for p in led_pairs], [p[1] for p in led_pairs], sorted(led)
-        )
-        for r in rows:
-            counts[r["span"]].cascade_participants = r["n"]
+    return certified
 
 
 async def provenance(con: asyncpg.Connection) -> dict[str, Any]:
