@@ -16,6 +16,7 @@ import json
 import time
 from typing import Any
 
+import asyncpg
 import nats
 from cohort_contracts.streams import TOPOLOGY
 from cohort_enrolment.app import definition

@@ -55,7 +55,7 @@ async def fill(con: asyncpg.Connection, enrolments: int) -> dict[str, int]:
         """INSERT INTO r_participant
            SELECT 'iom:p-b' || i, timestamptz '2023-11-01',
                   (ARRAY['female', 'male', 'undisclosed'])[1 + (i % 7) / 3],
-                  (ARRAY['government', 'civil_society', 'academia', 'private'])[1 + i % 4],
+                  (ARRAY['government', 'civil_society', 'academia', 'private_sector'])[1 + i % 4],
                   (ARRAY['COM', 'MDG', 'FRA', 'SEN', 'NER'])[1 + i % 5],
                   (ARRAY['COM', 'FRA', 'NER'])[1 + i % 3],
                   i % 50 <> 0

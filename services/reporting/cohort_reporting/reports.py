@@ -36,15 +36,17 @@ async def build_report(
 ) -> ReportPublished:
     """The report for `scope` over sessions starting in [start, end] (or only the sessions
     `select` picks, e.g. one session for a session summary)."""
-    counts = await store.count_facts(con, select or scope, start, end)
+    nested: list[list[periods.Span]] = []
+    if select is None:  # a period report: others of nested periods can be subtracted
+        days = [s.start_date for s in await store.load_sessions(con, scope, start, end)]
+        nested = periods.nested(start, end, days)
+    flat = [span for spans in nested for span in spans]  # all counted in one pass
+    every = iter(await store.count_spans(con, select or scope, [(start, end), *flat]))
+    counts = next(every)
     raw, rules = figures_from_counts(counts)
     forced: set[str] = set()
-    if select is None:  # a period report: others of nested periods can be subtracted
-        days = [s.start_date for s in counts.sessions]
-        partitions = [
-            [figures_from_counts(await store.count_facts(con, scope, a, b))[0] for a, b in spans]
-            for spans in periods.nested(start, end, days)
-        ]
+    if select is None:
+        partitions = [[figures_from_counts(next(every))[0] for _ in spans] for spans in nested]
         forced = differencing_paths(raw, partitions, rules)
     figures, suppressed = protect(raw, rules, forced)
     prov = await store.provenance(con)

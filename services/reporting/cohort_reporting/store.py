@@ -39,30 +39,49 @@ PROJECTION_TABLES = (
 # --- writes -------------------------------------------------------------------------------
 
 
-async def note_event(con: asyncpg.Connection, consumer: str, at: datetime) -> None:
-    await con.execute(
-        """INSERT INTO r_provenance (consumer, events, first_time, last_time)
-           VALUES ($1, 1, $2, $2)
+_NOTE = """INSERT INTO r_provenance (consumer, events, first_time, last_time)
+           VALUES (${c}, 1, ${t}, ${t})
            ON CONFLICT (consumer) DO UPDATE SET events = r_provenance.events + 1,
-             first_time = least(r_provenance.first_time, $2),
-             last_time = greatest(r_provenance.last_time, $2), applied_at = now()""",
-        consumer,
-        at,
-    )
+             first_time = least(r_provenance.first_time, ${t}),
+             last_time = greatest(r_provenance.last_time, ${t}), applied_at = now()"""
+
+# (consumer, event time) of the event a write applies: counted in r_provenance by the same
+# statement (a data-modifying CTE), one round trip per event instead of two.
+Note = tuple[str, datetime]
 
 
-async def upsert_course(con: asyncpg.Connection, course_id: str, programme: str, tot: bool) -> None:
-    await con.execute(
+async def note_event(con: asyncpg.Connection, consumer: str, at: datetime) -> None:
+    await con.execute(_NOTE.format(c=1, t=2), consumer, at)
+
+
+async def _write(con: asyncpg.Connection, sql: str, *args: Any, note: Note | None) -> None:
+    """Run one projection write, and count its event in the same statement when `note`."""
+    if note is None:
+        await con.execute(sql, *args)
+        return
+    n = len(args)
+    await con.execute(f"WITH fact AS ({sql}) {_NOTE.format(c=n + 1, t=n + 2)}", *args, *note)
+
+
+async def upsert_course(
+    con: asyncpg.Connection, course_id: str, programme: str, tot: bool, note: Note | None = None
+) -> None:
+    await _write(
+        con,
         """INSERT INTO r_course VALUES ($1, $2, $3) ON CONFLICT (course_id)
            DO UPDATE SET programme = $2, training_of_trainers = $3""",
         course_id,
         programme,
         tot,
+        note=note,
     )
 
 
-async def upsert_session(con: asyncpg.Connection, agency: str, s: Any) -> None:
-    await con.execute(
+async def upsert_session(
+    con: asyncpg.Connection, agency: str, s: Any, note: Note | None = None
+) -> None:
+    await _write(
+        con,
         """INSERT INTO r_session VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            ON CONFLICT (session_id) DO UPDATE SET agency = $2, course_id = $3, country = $4,
              mode = $5, start_date = $6, end_date = $7, audience = $8, donors = $9,
@@ -77,6 +96,7 @@ async def upsert_session(con: asyncpg.Connection, agency: str, s: Any) -> None:
         list(s.audience),
         sorted({f.donor for f in s.funding}),
         list(s.facilitators),
+        note=note,
     )
 
 
@@ -88,8 +108,10 @@ async def add_session_change(
     start: date | None,
     end: date | None,
     mode: str | None,
+    note: Note | None = None,
 ) -> None:
-    await con.execute(
+    await _write(
+        con,
         "INSERT INTO r_session_change VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
         event_id,
         session_id,
@@ -97,6 +119,7 @@ async def add_session_change(
         start,
         end,
         mode,
+        note=note,
     )
 
 
@@ -107,8 +130,10 @@ async def mark_session(
     cancelled: datetime | None = None,
     closed: datetime | None = None,
     closed_event_id: str | None = None,
+    note: Note | None = None,
 ) -> None:
-    await con.execute(
+    await _write(
+        con,
         """INSERT INTO r_session_state VALUES ($1, $2, $3, $4) ON CONFLICT (session_id)
            DO UPDATE SET cancelled_at = coalesce(r_session_state.cancelled_at, $2),
              closed_at = coalesce(r_session_state.closed_at, $3),
@@ -117,12 +142,16 @@ async def mark_session(
         cancelled,
         closed,
         closed_event_id,
+        note=note,
     )
 
 
-async def upsert_participant(con: asyncpg.Connection, at: datetime, p: Any) -> None:
+async def upsert_participant(
+    con: asyncpg.Connection, at: datetime, p: Any, note: Note | None = None
+) -> None:
     """The latest profile by event time wins, whatever order the updates arrive in."""
-    await con.execute(
+    await _write(
+        con,
         """INSERT INTO r_participant VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (participant_id) DO UPDATE SET at = $2, sex = $3,
              organisation_kind = $4, nationality = $5, residence = $6, statistics = $7
@@ -134,6 +163,7 @@ async def upsert_participant(con: asyncpg.Connection, at: datetime, p: Any) -> N
         p.nationality,
         p.country_of_residence,
         p.consent.statistics,
+        note=note,
     )
 
 
@@ -143,12 +173,14 @@ async def mark_enrolment(
     flag: str,
     session_id: str | None,
     participant_id: str | None,
+    note: Note | None = None,
 ) -> None:
     flags = {"confirmed", "waitlisted", "rejected", "cancelled"}
     if flag not in flags:
         raise ValueError(flag)
     values = [flag == f for f in ("confirmed", "waitlisted", "rejected", "cancelled")]
-    await con.execute(
+    await _write(
+        con,
         """INSERT INTO r_enrolment VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (enrolment_id) DO UPDATE SET
              session_id = coalesce(r_enrolment.session_id, $2),
@@ -159,11 +191,13 @@ async def mark_enrolment(
         session_id,
         participant_id,
         *values,
+        note=note,
     )
 
 
-async def upsert_completion(con: asyncpg.Connection, c: Any) -> None:
-    await con.execute(
+async def upsert_completion(con: asyncpg.Connection, c: Any, note: Note | None = None) -> None:
+    await _write(
+        con,
         """INSERT INTO r_completion VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrolment_id)
            DO UPDATE SET outcome = $4, attendance_ratio = $5""",
         c.enrolment_id,
@@ -171,11 +205,15 @@ async def upsert_completion(con: asyncpg.Connection, c: Any) -> None:
         c.participant_id,
         c.outcome,
         c.attendance_ratio,
+        note=note,
     )
 
 
-async def upsert_assessment(con: asyncpg.Connection, at: datetime, a: Any) -> None:
-    await con.execute(
+async def upsert_assessment(
+    con: asyncpg.Connection, at: datetime, a: Any, note: Note | None = None
+) -> None:
+    await _write(
+        con,
         """INSERT INTO r_assessment VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (session_id, participant_id, kind) DO UPDATE SET at = $4, score = $5
            WHERE r_assessment.at <= $4""",
@@ -184,12 +222,16 @@ async def upsert_assessment(con: asyncpg.Connection, at: datetime, a: Any) -> No
         a.kind,
         at,
         a.score,
+        note=note,
     )
 
 
-async def upsert_evaluation(con: asyncpg.Connection, at: datetime, respondent: str, e: Any) -> None:
+async def upsert_evaluation(
+    con: asyncpg.Connection, at: datetime, respondent: str, e: Any, note: Note | None = None
+) -> None:
     r = e.ratings
-    await con.execute(
+    await _write(
+        con,
         """INSERT INTO r_evaluation VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (session_id, respondent) DO UPDATE SET at = $3, relevance = $4,
              will_improve_performance = $5, methodology = $6, content_quality = $7
@@ -201,43 +243,58 @@ async def upsert_evaluation(con: asyncpg.Connection, at: datetime, respondent: s
         r.will_improve_performance,
         r.methodology,
         r.content_quality,
+        note=note,
     )
 
 
-async def upsert_certificate(con: asyncpg.Connection, c: Any) -> None:
-    await con.execute(
+async def upsert_certificate(con: asyncpg.Connection, c: Any, note: Note | None = None) -> None:
+    await _write(
+        con,
         "INSERT INTO r_certificate VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         c.certificate_id,
         c.session_id,
         c.participant_id,
         c.kind,
         c.issued_at,
+        note=note,
     )
 
 
-async def add_revocation(con: asyncpg.Connection, certificate_id: str, at: datetime) -> None:
-    await con.execute(
-        "INSERT INTO r_revocation VALUES ($1, $2) ON CONFLICT DO NOTHING", certificate_id, at
+async def add_revocation(
+    con: asyncpg.Connection, certificate_id: str, at: datetime, note: Note | None = None
+) -> None:
+    await _write(
+        con,
+        "INSERT INTO r_revocation VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        certificate_id,
+        at,
+        note=note,
     )
 
 
-async def upsert_trainer(con: asyncpg.Connection, t: Any) -> None:
-    await con.execute(
+async def upsert_trainer(con: asyncpg.Connection, t: Any, note: Note | None = None) -> None:
+    await _write(
+        con,
         """INSERT INTO r_trainer VALUES ($1, $2, $3) ON CONFLICT (trainer_id, programme)
            DO UPDATE SET certificate_id = least(r_trainer.certificate_id, $3)""",
         t.trainer_id,
         t.programme,
         t.certificate_id,
+        note=note,
     )
 
 
-async def add_notification(con: asyncpg.Connection, status: str, at: datetime, n: Any) -> None:
-    await con.execute(
+async def add_notification(
+    con: asyncpg.Connection, status: str, at: datetime, n: Any, note: Note | None = None
+) -> None:
+    await _write(
+        con,
         "INSERT INTO r_notification VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         n.notification_id,
         status,
         n.recipient,
         at,
+        note=note,
     )
 
 
@@ -251,21 +308,25 @@ async def reset_projections(con: asyncpg.Connection) -> None:
 # --- reads --------------------------------------------------------------------------------
 
 _SESSIONS = """
-WITH s AS (
+WITH ch AS (
+  -- The latest reschedule of each attribute, all sessions in one pass (by time, then id).
+  SELECT session_id,
+    (array_agg(start_date ORDER BY at DESC, event_id DESC)
+       FILTER (WHERE start_date IS NOT NULL))[1] AS start_date,
+    (array_agg(end_date ORDER BY at DESC, event_id DESC)
+       FILTER (WHERE end_date IS NOT NULL))[1] AS end_date,
+    (array_agg(mode ORDER BY at DESC, event_id DESC) FILTER (WHERE mode IS NOT NULL))[1] AS mode
+  FROM r_session_change GROUP BY session_id
+), s AS (
   SELECT s.session_id, s.agency, s.country, c.programme,
     coalesce(c.training_of_trainers, false) AS tot,
-    coalesce((SELECT ch.start_date FROM r_session_change ch
-              WHERE ch.session_id = s.session_id AND ch.start_date IS NOT NULL
-              ORDER BY ch.at DESC, ch.event_id DESC LIMIT 1), s.start_date) AS start_date,
-    coalesce((SELECT ch.end_date FROM r_session_change ch
-              WHERE ch.session_id = s.session_id AND ch.end_date IS NOT NULL
-              ORDER BY ch.at DESC, ch.event_id DESC LIMIT 1), s.end_date) AS end_date,
-    coalesce((SELECT ch.mode FROM r_session_change ch
-              WHERE ch.session_id = s.session_id AND ch.mode IS NOT NULL
-              ORDER BY ch.at DESC, ch.event_id DESC LIMIT 1), s.mode) AS mode,
+    coalesce(ch.start_date, s.start_date) AS start_date,
+    coalesce(ch.end_date, s.end_date) AS end_date,
+    coalesce(ch.mode, s.mode) AS mode,
     s.audience, s.donors, s.facilitators,
     st.cancelled_at IS NOT NULL AS cancelled, st.closed_at IS NOT NULL AS closed
   FROM r_session s
+  LEFT JOIN ch USING (session_id)
   LEFT JOIN r_course c USING (course_id)
   LEFT JOIN r_session_state st USING (session_id)
 )
@@ -309,53 +370,100 @@ async def load_sessions(
 _COUNTED = """NOT EXISTS (SELECT 1 FROM r_participant x
                  WHERE x.participant_id = {col} AND NOT x.statistics)"""
 
-_TRAINED = f"""
-SELECT grouping(sex) AS g_sex, grouping(organisation_kind) AS g_org,
-       grouping(nationality) AS g_nat, grouping(residence) AS g_res,
-       sex, organisation_kind, nationality, residence, count(*) AS n
-FROM (SELECT coalesce(p.sex, 'unknown') AS sex,
+# Every query below counts all the spans of a report at once (the period and the nested
+# periods the differencing rule compares it with): `$1`/`$2` pair each session id with the
+# index of a span holding it (a session is in one span per level), `$3` is the distinct
+# session ids. Counts that add up over sessions are made per session first, then summed per
+# span; counts of distinct people are made per (span, person).
+_SPANS = "unnest($1::text[], $2::int[]) AS sp(session_id, span)"
+
+# Distinct people over many spans in one pass: each session carries the bit of its *leaf*
+# (the sessions that lie in exactly the same spans), each person the OR of the leaves they
+# were enrolled in / completed / trained in / trained in a led session; the people are then
+# grouped by those masks and attributes (a few hundred rows), and a span counts a group when
+# its leaves meet the group's mask. One scan of enrolments and completions for every span.
+_PEOPLE = f"""
+WITH sp AS (SELECT session_id, bits::varbit AS leaf, led
+            FROM unnest($1::text[], $2::text[], $3::bool[]) AS sp(session_id, bits, led)),
+u AS (SELECT e.participant_id, sp.leaf, sp.led, true AS enrolled, false AS trained
+      FROM r_enrolment e JOIN sp USING (session_id) WHERE e.participant_id IS NOT NULL
+      UNION ALL
+      SELECT c.participant_id, sp.leaf, sp.led, false, c.outcome IN ('completed', 'attended')
+      FROM r_completion c JOIN sp USING (session_id)),
+per AS (SELECT participant_id, bit_or(leaf)::text AS seen,
+               (bit_or(leaf) FILTER (WHERE trained))::text AS t,
+               (bit_or(leaf) FILTER (WHERE enrolled))::text AS en,
+               (bit_or(leaf) FILTER (WHERE trained AND led))::text AS tl
+        FROM u WHERE {_COUNTED.format(col="u.participant_id")} GROUP BY participant_id),
+sent AS (SELECT recipient AS participant_id, count(*) FILTER (WHERE status = 'sent') AS sent,
+                count(*) FILTER (WHERE status = 'failed') AS failed
+         FROM r_notification GROUP BY recipient)
+SELECT grouping(t, seen, en, tl, known, sex, organisation_kind, nationality, residence) AS g,
+       t, seen, en, tl, known,
+       sex, organisation_kind, nationality, residence,
+       count(*) AS n, sum(sent)::bigint AS sent, sum(failed)::bigint AS failed
+FROM (SELECT per.*, p.participant_id IS NOT NULL AS known, coalesce(n.sent, 0) AS sent,
+             coalesce(n.failed, 0) AS failed,
+             coalesce(p.sex, 'unknown') AS sex,
              coalesce(p.organisation_kind, 'unknown') AS organisation_kind,
              coalesce(p.nationality, 'unknown') AS nationality,
              coalesce(p.residence, 'unknown') AS residence
-      FROM (SELECT DISTINCT c.participant_id FROM r_completion c
-            WHERE c.session_id = any($1::text[]) AND c.outcome IN ('completed', 'attended')
-              AND {_COUNTED.format(col="c.participant_id")}) t
-      LEFT JOIN r_participant p USING (participant_id)) a
-GROUP BY GROUPING SETS ((), (sex), (organisation_kind), (nationality), (residence))
+      FROM per LEFT JOIN r_participant p USING (participant_id)
+      LEFT JOIN sent n USING (participant_id)) a
+GROUP BY GROUPING SETS ((t), (t, sex), (t, organisation_kind), (t, nationality), (t, residence),
+                        (seen, known, nationality), (seen, known, residence), (en), (tl))
 """
+# `grouping(...)` of each set above: a bit per column left out, first column highest.
+_SETS = ("t", "seen", "en", "tl", "known", *ATTRIBUTES)
+
+
+def _grouping(*kept: str) -> int:
+    return sum(1 << (len(_SETS) - 1 - i) for i, c in enumerate(_SETS) if c not in kept)
+
 
 _ENROLMENTS = f"""
-SELECT count(*) FILTER (WHERE confirmed) AS confirmed,
-       count(*) FILTER (WHERE waitlisted) AS waitlisted,
-       count(*) FILTER (WHERE rejected) AS rejected,
-       count(*) FILTER (WHERE cancelled) AS cancelled
-FROM r_enrolment e WHERE e.session_id = any($1::text[])
-  AND (e.participant_id IS NULL OR {_COUNTED.format(col="e.participant_id")})
+WITH per AS (
+  SELECT e.session_id, count(*) FILTER (WHERE confirmed) AS confirmed,
+         count(*) FILTER (WHERE waitlisted) AS waitlisted,
+         count(*) FILTER (WHERE rejected) AS rejected,
+         count(*) FILTER (WHERE cancelled) AS cancelled
+  FROM r_enrolment e WHERE e.session_id = any($3::text[])
+    AND (e.participant_id IS NULL OR {_COUNTED.format(col="e.participant_id")})
+  GROUP BY e.session_id)
+SELECT span, sum(confirmed)::bigint AS confirmed, sum(waitlisted)::bigint AS waitlisted,
+       sum(rejected)::bigint AS rejected, sum(cancelled)::bigint AS cancelled
+FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
 """
 
 _OUTCOMES = f"""
-SELECT outcome, count(*) AS n FROM r_completion c
-WHERE c.session_id = any($1::text[]) AND {_COUNTED.format(col="c.participant_id")}
-GROUP BY outcome
+WITH per AS (
+  SELECT c.session_id, outcome, count(*) AS n FROM r_completion c
+  WHERE c.session_id = any($3::text[]) AND {_COUNTED.format(col="c.participant_id")}
+  GROUP BY c.session_id, outcome)
+SELECT span, outcome, sum(n)::bigint AS n FROM per JOIN {_SPANS} USING (session_id)
+GROUP BY span, outcome
 """
 
 _CERTIFICATES = f"""
-SELECT count(*) AS issued, count(r.certificate_id) AS revoked
-FROM r_certificate c LEFT JOIN r_revocation r USING (certificate_id)
-WHERE c.session_id = any($1::text[]) AND {_COUNTED.format(col="c.participant_id")}
-"""
-
-_CASCADE = f"""
-SELECT count(DISTINCT c.participant_id) FROM r_completion c
-WHERE c.session_id = any($1::text[]) AND c.outcome IN ('completed', 'attended')
-  AND {_COUNTED.format(col="c.participant_id")}
+WITH per AS (
+  SELECT c.session_id, count(*) AS issued, count(r.certificate_id) AS revoked
+  FROM r_certificate c LEFT JOIN r_revocation r USING (certificate_id)
+  WHERE c.session_id = any($3::text[]) AND {_COUNTED.format(col="c.participant_id")}
+  GROUP BY c.session_id)
+SELECT span, sum(issued)::bigint AS issued, sum(revoked)::bigint AS revoked
+FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
 """
 
 _SATISFACTION = f"""
-SELECT count(*) AS respondents,
-       {", ".join(f"count(*) FILTER (WHERE {r} >= {AGREE}) AS {r}" for r in RATINGS)}
-FROM r_evaluation e
-WHERE e.session_id = any($1::text[]) AND {_COUNTED.format(col="e.respondent")}
+WITH per AS (
+  SELECT e.session_id, count(*) AS respondents,
+         {", ".join(f"count(*) FILTER (WHERE {r} >= {AGREE}) AS {r}" for r in RATINGS)}
+  FROM r_evaluation e
+  WHERE e.session_id = any($3::text[]) AND {_COUNTED.format(col="e.respondent")}
+  GROUP BY e.session_id)
+SELECT span, sum(respondents)::bigint AS respondents,
+       {", ".join(f"sum({r})::bigint AS {r}" for r in RATINGS)}
+FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
 """
 
 
@@ -366,58 +474,162 @@ def _bucket(lo: int | None, hi: int | None) -> str:
     return " AND ".join(parts)
 
 
+# Sums in numeric (exact), so a span's mean is the same whatever its sessions.
 _KNOWLEDGE = f"""
-SELECT count(*) AS people, avg(pre) AS mean_pre, avg(post) AS mean_post,
-       avg(gain) AS mean_gain,
-       {
+WITH per AS (
+  SELECT session_id, count(*) AS people, sum(pre::numeric) AS pre, sum(post::numeric) AS post,
+         sum(gain::numeric) AS gain,
+         {
     ", ".join(f'count(*) FILTER (WHERE {_bucket(lo, hi)}) AS "{n}"' for n, lo, hi in GAIN_BUCKETS)
 }
-FROM (SELECT pre, post, post - pre AS gain
-      FROM (SELECT max(score) FILTER (WHERE kind = 'pre') AS pre,
-                   max(score) FILTER (WHERE kind = 'post') AS post
-            FROM r_assessment a
-            WHERE a.session_id = any($1::text[]) AND {_COUNTED.format(col="a.participant_id")}
-            GROUP BY a.session_id, a.participant_id) s
-      WHERE pre IS NOT NULL AND post IS NOT NULL) g
+  FROM (SELECT session_id, pre, post, post - pre AS gain
+        FROM (SELECT a.session_id, max(score) FILTER (WHERE kind = 'pre') AS pre,
+                     max(score) FILTER (WHERE kind = 'post') AS post
+              FROM r_assessment a
+              WHERE a.session_id = any($3::text[])
+                AND {_COUNTED.format(col="a.participant_id")}
+              GROUP BY a.session_id, a.participant_id) s
+        WHERE pre IS NOT NULL AND post IS NOT NULL) g
+  GROUP BY session_id)
+SELECT span, sum(people)::bigint AS people, (sum(pre) / sum(people))::float8 AS mean_pre,
+       (sum(post) / sum(people))::float8 AS mean_post,
+       (sum(gain) / sum(people))::float8 AS mean_gain,
+       {", ".join(f'sum("{n}")::bigint AS "{n}"' for n, _, _ in GAIN_BUCKETS)}
+FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
 """
 
-_NOTIFICATIONS = f"""
-SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
-       count(*) FILTER (WHERE status = 'failed') AS failed
-FROM r_notification n
-WHERE n.recipient IN (SELECT participant_id FROM r_enrolment
-                      WHERE session_id = any($1::text[]) AND participant_id IS NOT NULL)
-  AND {_COUNTED.format(col="n.recipient")}
-"""
-
-# The countries seen in the scope's period: the keys of the country breakdowns (they must
-# not depend on who was trained, only on who took part at all).
-_COUNTRIES = """
-SELECT DISTINCT unnest(ARRAY[p.nationality, p.residence]) AS country
-FROM r_participant p
-WHERE p.statistics AND p.participant_id IN (
-    SELECT participant_id FROM r_enrolment WHERE session_id = any($1::text[])
-    UNION SELECT participant_id FROM r_completion WHERE session_id = any($1::text[]))
-"""
+Span = tuple[date, date]
 
 
 async def count_facts(con: asyncpg.Connection, scope: Scope, start: date, end: date) -> Counts:
     """The counts behind a report for `scope` over sessions starting in [start, end]."""
-    sessions = await load_sessions(con, scope, start, end)
+    return (await count_spans(con, scope, [(start, end)]))[0]
+
+
+async def count_spans(con: asyncpg.Connection, scope: Scope, spans: list[Span]) -> list[Counts]:
+    """`count_facts` of each span, in one query per kind of fact. Every span lies within
+    the first (a report's period and its nested periods)."""
+    first, last = spans[0]
+    if any(a < first or b > last for a, b in spans):
+        raise ValueError("every span must lie within the first")
+    sessions = await load_sessions(con, scope, first, last)
+    members = [[s for s in sessions if a <= s.start_date <= b] for a, b in spans]
+    counts = [_empty(m) for m in members]
+    if not sessions:
+        return counts
+    async with con.transaction():
+        # A million facts hash in memory rather than spill to disk (the default 4 MB).
+        await con.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        await _count_into(con, counts, sessions)
+    return counts
+
+
+REPORT_WORK_MEM = "256MB"
+
+
+async def _count_into(
+    con: asyncpg.Connection, counts: list[Counts], sessions: list[SessionRow]
+) -> None:
+    members = [c.sessions for c in counts]
+    pairs = [(s.session_id, i) for i, m in enumerate(members) for s in m]
+    args = ([p[0] for p in pairs], [p[1] for p in pairs], [s.session_id for s in sessions])
+    for r in await con.fetch(_ENROLMENTS, *args):
+        counts[r["span"]].enrolments = {f: r[f] for f in counts[r["span"]].enrolments}
+    for r in await con.fetch(_OUTCOMES, *args):
+        counts[r["span"]].outcomes[r["outcome"]] = r["n"]
+    for r in await con.fetch(_CERTIFICATES, *args):
+        counts[r["span"]].certificates_issued = r["issued"]
+        counts[r["span"]].certificates_revoked = r["revoked"]
+    for r in await con.fetch(_SATISFACTION, *args):
+        counts[r["span"]].respondents = r["respondents"]
+        counts[r["span"]].agree = {k: r[k] for k in RATINGS}
+    for r in await con.fetch(_KNOWLEDGE, *args):
+        c = counts[r["span"]]
+        c.gain_people, c.mean_pre, c.mean_post = r["people"], r["mean_pre"], r["mean_post"]
+        c.mean_gain = r["mean_gain"]
+        c.distribution = {n: r[n] for n, _, _ in GAIN_BUCKETS}
+    certified = await _trainers(con, counts)
+    await _people(con, counts, sessions, certified)
+
+
+def _empty(sessions: list[SessionRow]) -> Counts:
+    return Counts(
+        sessions=sessions,
+        trained_by={a: {} for a in ATTRIBUTES},
+        enrolments={f: 0 for f in ("confirmed", "waitlisted", "rejected", "cancelled")},
+        agree={r: 0 for r in RATINGS},
+        distribution={n: 0 for n, _, _ in GAIN_BUCKETS},
+        notifications={"sent": 0, "failed": 0},
+    )
+
+
+async def _people(
+    con: asyncpg.Connection, counts: list[Counts], sessions: list[SessionRow], certified: set[str]
+) -> None:
+    """Trained people and their breakdowns, countries, notifications and cascade people of
+    every span, by leaf masks (see `_PEOPLE`)."""
+    in_span = {s.session_id: [] for s in sessions}  # type: dict[str, list[int]]
+    for i, c in enumerate(counts):
+        for s in c.sessions:
+            in_span[s.session_id].append(i)
+    leaves = {sig: k for k, sig in enumerate(sorted({tuple(v) for v in in_span.values()}))}
+    width = len(leaves)
+
+    def bits(ks: set[int]) -> str:
+        return "".join("1" if k in ks else "0" for k in range(width))
+
+    span_masks = [
+        int(bits({k for sig, k in leaves.items() if i in sig}), 2) for i in range(len(counts))
+    ]
+    led = set(cascade(sessions, certified))
     ids = [s.session_id for s in sessions]
-    trained_by: dict[str, dict[str, int]] = {a: {} for a in ATTRIBUTES}
-    trained = 0
-    for r in await con.fetch(_TRAINED, ids):
-        flags = (r["g_sex"], r["g_org"], r["g_nat"], r["g_res"])
-        if all(flags):
-            trained = r["n"]
+    async with con.transaction():
+        # The planner cannot tell how many people the masks group: left to guess, it
+        # probes profiles one at a time; hash joins are right for any size here.
+        await con.execute("SET LOCAL enable_nestloop = off")
+        rows = await con.fetch(
+            _PEOPLE,
+            ids,
+            [bits({leaves[tuple(in_span[sid])]}) for sid in ids],
+            [sid in led for sid in ids],
+        )
+    sets = {
+        _grouping("t"): "trained",
+        **{_grouping("t", a): a for a in ATTRIBUTES},
+        _grouping("seen", "known", "nationality"): "nationality_seen",
+        _grouping("seen", "known", "residence"): "residence_seen",
+        _grouping("en"): "notifications",
+        _grouping("tl"): "cascade",
+    }
+    for r in rows:
+        kind = sets[r["g"]]
+        column = {"trained": "t", "notifications": "en", "cascade": "tl"}.get(kind, "t")
+        if kind.endswith("_seen"):
+            column = "seen"
+        if r[column] is None:
             continue
-        for attribute, grouped in zip(ATTRIBUTES, flags, strict=True):
-            if not grouped:
-                trained_by[attribute][r[attribute]] = r["n"]
-    enrolments = dict(await con.fetchrow(_ENROLMENTS, ids))
-    outcomes = {r["outcome"]: r["n"] for r in await con.fetch(_OUTCOMES, ids)}
-    certificates = await con.fetchrow(_CERTIFICATES, ids)
+        mask = int(r[column], 2)
+        for i, c in enumerate(counts):
+            if not mask & span_masks[i]:
+                continue
+            if kind == "trained":
+                c.trained += r["n"]
+            elif kind in ATTRIBUTES:
+                by = c.trained_by[kind]
+                by[r[kind]] = by.get(r[kind], 0) + r["n"]
+            elif kind == "notifications":
+                c.notifications["sent"] += r["sent"]
+                c.notifications["failed"] += r["failed"]
+            elif kind == "cascade":
+                c.cascade_participants += r["n"]
+            elif r["known"] and r[kind.removesuffix("_seen")]:
+                c.countries.add(r[kind.removesuffix("_seen")])
+    for c in counts:
+        c.trained_by = {a: dict(sorted(v.items())) for a, v in c.trained_by.items()}
+
+
+async def _trainers(con: asyncpg.Connection, counts: list[Counts]) -> set[str]:
+    """Certified trainers in scope and the sessions they led; returns who is certified."""
     trainers = await con.fetch(
         """SELECT t.trainer_id, c.session_id FROM r_trainer t
            LEFT JOIN r_certificate c USING (certificate_id)
@@ -425,36 +637,13 @@ async def count_facts(con: asyncpg.Connection, scope: Scope, start: date, end: d
                              WHERE x.participant_id = t.trainer_id AND NOT x.statistics)"""
     )
     certified = {t["trainer_id"] for t in trainers}
-    in_scope = set(ids)
-    led = cascade(sessions, certified)
-    satisfaction = await con.fetchrow(_SATISFACTION, ids)
-    knowledge = await con.fetchrow(_KNOWLEDGE, ids)
-    notifications = dict(await con.fetchrow(_NOTIFICATIONS, ids))
-
-    def mean(value: Any) -> float | None:
-        return float(value) if value is not None else None
-
-    return Counts(
-        sessions=sessions,
-        trained=trained,
-        trained_by={a: dict(sorted(v.items())) for a, v in trained_by.items()},
-        enrolments=enrolments,
-        outcomes=outcomes,
-        certificates_issued=certificates["issued"],
-        certificates_revoked=certificates["revoked"],
-        trainers_certified=len({t["trainer_id"] for t in trainers if t["session_id"] in in_scope}),
-        cascade_sessions=len(led),
-        cascade_participants=int(await con.fetchval(_CASCADE, led)) if led else 0,
-        respondents=satisfaction["respondents"],
-        agree={r: satisfaction[r] for r in RATINGS},
-        gain_people=knowledge["people"],
-        mean_pre=mean(knowledge["mean_pre"]),
-        mean_post=mean(knowledge["mean_post"]),
-        mean_gain=mean(knowledge["mean_gain"]),
-        distribution={n: knowledge[n] for n, _, _ in GAIN_BUCKETS},
-        notifications=notifications,
-        countries={r["country"] for r in await con.fetch(_COUNTRIES, ids) if r["country"]},
-    )
+    for c in counts:
+        in_scope = {s.session_id for s in c.sessions}
+        c.trainers_certified = len(
+            {t["trainer_id"] for t in trainers if t["session_id"] in in_scope}
+        )
+        c.cascade_sessions = len(cascade(c.sessions, certified))
+    return certified
 
 
 async def provenance(con: asyncpg.Connection) -> dict[str, Any]:
