@@ -14,6 +14,7 @@ import os
 from collections import Counter
 
 import pytest
+from cohort_notification.settings import NotificationSettings
 
 from tests.faults.network import (
     inject_faults,
@@ -74,7 +75,11 @@ async def test_faults_change_nothing_in_the_final_state(tmp_path, monkeypatch):
     assert faulted.reports == clean.reports
     assert set(faulted.message_ids) == set(clean.message_ids)
     # The one documented window: a crash after the SMTP server accepted a message and before
-    # its delivery row was committed resends it with the same Message-ID (detectable).
+    # its delivery row was committed resends it with the same Message-ID (detectable). A
+    # database outage no longer opens it (the outcome waits in memory for the database), so
+    # only the notification kills do, each for at most the deliveries in flight at the time.
     resent = {mid: n for mid, n in faulted.message_ids.items() if n > 1}
     print("e-mails resent with the same Message-ID:", resent)
-    assert sum(n - 1 for n in resent.values()) <= 2
+    kills = sum(1 for f in faulted.faults if f.endswith("SIGKILL notification, restarted"))
+    in_flight = NotificationSettings.model_fields["delivery_concurrency"].default
+    assert sum(n - 1 for n in resent.values()) <= kills * in_flight
