@@ -12,6 +12,7 @@ from typing import Any
 
 import nats
 from cohort_contracts.streams import CONSUMERS, STREAMS
+from nats.js.errors import NotFoundError
 
 from .mailsink import MailSink
 from .publishing import publish_lines, read_lines
@@ -125,7 +126,11 @@ async def print_summary(nats_url: str) -> None:
             for seq in range(info.state.first_seq, info.state.last_seq + 1):
                 if info.state.messages == 0:
                     break
-                msg = await js.get_msg(spec.name, seq)
+                try:
+                    msg = await js.get_msg(spec.name, seq)
+                except NotFoundError:  # securely deleted by an erasure (its record says why)
+                    counts["(erased: see the PRIVACY stream's redaction records)"] += 1
+                    continue
                 body = json.loads(msg.data or b"{}")
                 counts[f"{msg.subject} ({body.get('type', body.get('reason', '?'))})"] += 1
                 if spec.name == "ENROLMENT" and "reason" in body.get("data", {}):

@@ -58,7 +58,11 @@ async def test_a_credential_is_served_at_its_random_url_and_never_at_its_sequent
     js, service, database_url
 ):
     row = await issued_one(js, database_url)
-    (issued,) = [json.loads(m.data) for m in await read_stream(js, "CERTIFICATION")][:1]
+
+    async def announced() -> list:  # the relay publishes after the row commits
+        return [json.loads(m.data) for m in await read_stream(js, "CERTIFICATION")][:1]
+
+    (issued,) = await eventually(announced)
     url_id = row["url_id"]
     assert len(url_id) >= 22 and row["certificate_id"] not in url_id  # 128 bits, base64url
     assert issued["data"]["credential_url"] == f"https://cohort.example.org/credentials/{url_id}"
