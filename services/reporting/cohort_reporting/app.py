@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from cohort_kit import Runtime, ServiceDefinition
@@ -19,13 +20,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 async def session_summaries(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, ReportingSettings) and runtime.pool is not None
-    if settings.publish_reports:
-        await run_publisher(
-            runtime.pool,
-            settings.summary_poll_seconds,
-            settings.summary_quiet_seconds,
-            runtime.caught_up,
-        )
+    if not settings.publish_reports:
+        # Off (a projection-only replica, a bench): stay idle rather than return, which the
+        # supervisor would take for a crash and restart every second.
+        await asyncio.Event().wait()
+    await run_publisher(
+        runtime.pool,
+        settings.summary_poll_seconds,
+        settings.summary_quiet_seconds,
+        runtime.caught_up,
+    )
 
 
 def routes(runtime: Runtime) -> APIRouter:
