@@ -8,7 +8,8 @@
    at a quarter of the highest rate the network kept up with (target <= 100 ms), the highest
    rate kept up (target >= 200/s).
 Writes bench/results/bench-<time>.json (and bench-latest.json) and a PNG of latency
-against offered load, beside the run before issue 18 (bench/baselines/chain-20261125.json). `python -m bench.reporting` measures reports over 1M enrolments.
+against offered load, beside the run before issue 18 (bench/baselines/chain-20261125.json).
+The other figures have benches of their own: see docs/performance.md.
 """
 
 from __future__ import annotations
