@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import sys
 from typing import Any
 
 import pytest
@@ -116,3 +117,38 @@ async def _broken(pool: Any) -> bool:
 async def _at_least(fetch: Any, n: int) -> list[dict] | None:
     found = await fetch
     return found if len(found) >= n else None
+
+
+SERVICE_WITH_A_POOL = """
+import asyncio, os, sys
+from cohort_certification.workers import Workers
+
+async def main():
+    workers = Workers(1)
+    print(await workers.run(os.getpid), flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_sigkilled_service_takes_its_workers_with_it():
+    # The worker inherits the service's stdout: an orphan would keep it open, and waiting
+    # for the service to end (asyncio's Process.wait waits for its pipes) would never end.
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SERVICE_WITH_A_POOL, stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    worker = int(await asyncio.wait_for(proc.stdout.readline(), 60))
+    assert worker != proc.pid
+    proc.kill()
+    await asyncio.wait_for(proc.wait(), 20)
+    await eventually(lambda: _gone(worker))
+
+
+async def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False

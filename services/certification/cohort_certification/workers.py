@@ -11,9 +11,11 @@ lost. `processes=0` runs the work in a thread of the service process instead (as
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import functools
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,8 +31,29 @@ class WorkerLost(RuntimeError):
     """A worker process died while (or before) doing this call; the pool is replaced."""
 
 
-def _warm() -> None:
-    """Each worker imports the canonicaliser (and its pinned contexts) before its first job."""
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the service process ends, however it ends.
+
+    A SIGKILLed service gives its pool no chance to shut down: without this its workers
+    live on as orphans, keep the service's stdout and stderr open, and whoever waits for
+    those pipes to close (a supervisor, `cohort up`, asyncio's `Process.wait`) waits for
+    ever. Linux only; elsewhere the workers end when they next read their closed queue."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the service died before the line above
+        os._exit(1)
+
+
+def _warm(parent: int) -> None:
+    """Each worker ties its life to the service's, then imports the canonicaliser (and its
+    pinned contexts) before its first job."""
+    _die_with(parent)
     from .credentials import signing  # noqa: F401
 
 
@@ -56,6 +79,7 @@ class Workers:
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_warm,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
