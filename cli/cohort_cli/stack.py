@@ -271,7 +271,7 @@ class Stack:
         proc = self.children[service]
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
-        await proc.wait()
+        await ended(proc)
 
     async def restart_service(self, service: str) -> None:
         if self.children[service].returncode is None:
@@ -305,11 +305,12 @@ class Stack:
                     proc.send_signal(signal.SIGTERM)
         for service, proc in self.children.items():
             try:
-                await asyncio.wait_for(proc.wait(), 30)
+                await asyncio.wait_for(ended(proc), 30)
             except TimeoutError:
                 say(f"{service} did not stop in 30s; killing it")
-                proc.kill()
-                await proc.wait()
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await ended(proc)
         for pump in self._pumps:
             pump.cancel()
         if self.mail is not None:
@@ -349,3 +350,14 @@ def check_ports_free(options: StackOptions) -> None:
 
 def say(text: str) -> None:
     print(f"cohort | {text}", flush=True)
+
+
+async def ended(proc: asyncio.subprocess.Process) -> int:
+    """The exit code once the process has ended.
+
+    Not `proc.wait()`: on Python 3.11 a `wait()` begun before the exit returns only once
+    every copy of the child's stdout and stderr is closed, so a grandchild left behind
+    (e.g. a worker of a killed pool) would make it wait for ever."""
+    while proc.returncode is None:  # noqa: ASYNC110 (no event to wait for but the exit)
+        await asyncio.sleep(0.05)
+    return proc.returncode
