@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import durables
 from .durables import (  # noqa: F401 - re-exported: the names clients bind to
+    AGENCY_KINDS,
     erasures_durable,
     reader_durable,
     rejections_durable,
@@ -168,8 +169,7 @@ def agency_durables(access: AccessFile) -> list[tuple[str, ConsumerSpec]]:
         found = registry.get(f"agency:{agency}")
         if found is not None and (subjects := report_subjects(found)):
             out.append((account, durables.reports_reader(account, subjects)))
-        out.append((account, durables.rejections_reader(account, agency)))
-        out.append((account, durables.erasures_reader(account, agency)))
+        out += [(account, durables.agency_reader(k, account, agency)) for k in AGENCY_KINDS]
     return out
 
 
