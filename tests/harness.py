@@ -7,7 +7,7 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
 
 import asyncpg
@@ -37,6 +37,19 @@ async def running(
         yield runtime
     finally:
         await runtime.stop()
+
+
+@asynccontextmanager
+async def replicas(
+    definition: ServiceDefinition, settings: ServiceSettings
+) -> AsyncIterator[Callable[[], Awaitable[Runtime]]]:
+    """`start()` starts one more replica of the service; all are stopped when the block ends."""
+    async with AsyncExitStack() as stack:
+
+        async def start() -> Runtime:
+            return await stack.enter_async_context(running(definition, settings))
+
+        yield start
 
 
 def docker_available() -> bool:

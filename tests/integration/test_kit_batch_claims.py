@@ -16,10 +16,10 @@ from typing import Any
 
 import asyncpg
 import pytest
-from cohort_kit import Router, Runtime, ServiceDefinition, Unit, ownership
+from cohort_kit import Router, ServiceDefinition, Unit, ownership
 
 from tests import factories
-from tests.harness import deadletters, eventually, publish_event, rows
+from tests.harness import deadletters, eventually, publish_event, replicas, rows
 from tests.integration import batch_probe
 
 pytestmark = pytest.mark.integration
@@ -85,17 +85,8 @@ async def start(nats_url: str, database_url: str) -> AsyncIterator[Any]:
     plan.clear()
     observed.clear()
     rival_dsn[:] = [database_url]
-    runtimes: list[Runtime] = []
-
-    async def go() -> Runtime:
-        runtime = Runtime(definition(), batch_probe.settings(nats_url, database_url))
-        await runtime.start()
-        runtimes.append(runtime)
-        return runtime
-
-    yield go
-    for runtime in runtimes:
-        await runtime.stop()
+    async with replicas(definition(), batch_probe.settings(nats_url, database_url)) as start:
+        yield start
 
 
 async def seen(database_url: str, n: int) -> list[Any] | None:
@@ -127,7 +118,10 @@ async def test_a_handlers_claim_in_a_batch_decides_the_later_events_of_the_same_
     plan["iom:p-c-1"] = "claim"
     revoke = factories.envelope(
         "certificate.revocation_requested.v1",
-        {"certificate_id": certificate_of("iom:p-c-1"), "reason": "Issued to the wrong participant"},
+        {
+            "certificate_id": certificate_of("iom:p-c-1"),
+            "reason": "Issued to the wrong participant",
+        },
         agency="unhcr",
     )
     events = [factories.participant("iom:p-c-1"), revoke, factories.participant("iom:p-c-2")]

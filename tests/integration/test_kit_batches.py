@@ -12,10 +12,9 @@ from typing import Any
 
 import asyncpg
 import pytest
-from cohort_kit import Runtime
 
 from tests import factories
-from tests.harness import eventually, publish_event, read_stream
+from tests.harness import eventually, publish_event, read_stream, replicas
 from tests.integration import batch_probe
 
 pytestmark = pytest.mark.integration
@@ -61,17 +60,10 @@ async def backlog(js: Any) -> list[str]:
 
 @pytest.fixture
 async def start(nats_url: str, database_url: str) -> AsyncIterator[Any]:
-    runtimes: list[Runtime] = []
-
-    async def go() -> Runtime:
-        runtime = Runtime(batch_probe.definition(), batch_probe.settings(nats_url, database_url))
-        await runtime.start()
-        runtimes.append(runtime)
-        return runtime
-
-    yield go
-    for runtime in runtimes:
-        await runtime.stop()
+    async with replicas(
+        batch_probe.definition(), batch_probe.settings(nats_url, database_url)
+    ) as start:
+        yield start
 
 
 async def test_a_backlog_is_applied_in_stream_order_several_per_transaction(
