@@ -14,6 +14,7 @@ from collections.abc import Container
 MAX_ACCEPTED = 20
 
 # Facts about the languages themselves, whichever of them a service has words in.
+LANGUAGES = ("en", "fr", "ar")  # what the network's pages and messages are written in
 RTL = frozenset({"ar"})  # written right to left
 NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}  # each in its own words
 

@@ -7,14 +7,15 @@ country names come from Babel (CLDR), so they read naturally in each language.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-# `RTL` and `accepted` are re-exported: pdf.py and the page import them with the texts.
+# `LANGUAGES`, `RTL` and `accepted` are re-exported: pdf.py and the page import them
+# with the texts.
+from cohort_kit.languages import LANGUAGES as LANGUAGES
 from cohort_kit.languages import RTL as RTL
 from cohort_kit.languages import accepted as accepted
 from cohort_kit.languages import pick_language
-
-LANGUAGES = ("en", "fr", "ar")
 
 EN = {
     "comma": ", ",
@@ -270,9 +271,8 @@ AR = {
 TEXTS: dict[str, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}
 
 
-def language(*wanted: str | None) -> str:
-    """The first of our languages among the wanted ones (BCP 47, e.g. `fr-CA`), else en."""
-    return pick_language(TEXTS, *wanted)
+# The first of our languages among the wanted ones (BCP 47, e.g. `fr-CA`), else en.
+language = partial(pick_language, TEXTS)
 
 
 def certificate_language(facts: Mapping[str, Any]) -> str:

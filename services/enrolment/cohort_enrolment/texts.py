@@ -7,12 +7,12 @@ language names come from Babel (CLDR), so they read naturally in each language.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
-# `accepted` is re-exported: the pages import it from here with the texts.
+# `LANGUAGES` and `accepted` are re-exported: the pages import it from here with the texts.
+from cohort_kit.languages import LANGUAGES as LANGUAGES
 from cohort_kit.languages import accepted as accepted
 from cohort_kit.languages import pick_language
-
-LANGUAGES = ("en", "fr", "ar")
 
 EN = {
     "site": "Cohort training network",
@@ -228,9 +228,8 @@ AR = {
 TEXTS = {"en": EN, "fr": FR, "ar": AR}
 
 
-def language(*wanted: str | None) -> str:
-    """The first of our languages among the wanted ones (BCP 47, e.g. `fr-CA`), else en."""
-    return pick_language(TEXTS, *wanted)
+# The first of our languages among the wanted ones (BCP 47, e.g. `fr-CA`), else en.
+language = partial(pick_language, TEXTS)
 
 
 def localised(text: dict[str, str] | None, wanted: Iterable[str]) -> tuple[str, str]:

@@ -7,11 +7,12 @@ names, month names and numbers come from Babel (CLDR).
 
 from __future__ import annotations
 
-# `accepted` is re-exported: the pages import it from here with the texts.
+from functools import partial
+
+# `LANGUAGES` and `accepted` are re-exported: the pages import it from here with the texts.
+from cohort_kit.languages import LANGUAGES as LANGUAGES
 from cohort_kit.languages import accepted as accepted
 from cohort_kit.languages import pick_language
-
-LANGUAGES = ("en", "fr", "ar")
 
 EN = {
     "site": "Cohort training network",
@@ -295,6 +296,5 @@ AR = {
 TEXTS: dict[str, dict[str, str]] = {"en": EN, "fr": FR, "ar": AR}
 
 
-def language(*wanted: str | None) -> str:
-    """The first of our languages among the wanted ones (BCP 47, e.g. `fr-CA`), else en."""
-    return pick_language(TEXTS, *wanted)
+# The first of our languages among the wanted ones (BCP 47, e.g. `fr-CA`), else en.
+language = partial(pick_language, TEXTS)
