@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import pytest
 from cohort_kit import Runtime, ServiceDefinition
 from cohort_kit.settings import ServiceSettings
 from nats.js import JetStreamContext
@@ -50,6 +54,27 @@ async def replicas(
             return await stack.enter_async_context(running(definition, settings))
 
         yield start
+
+
+def node_with_packages(folder: Path, needs: str) -> str:
+    """The path of `node`, once `npm ci` has installed `folder`'s pinned packages (on first
+    use); the test is skipped when Node.js or npm is not on PATH (`needs` says what for)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip(f"{needs} needs Node.js and npm on PATH (not found)")
+    if not (folder / "node_modules").is_dir():
+        try:
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"npm ci in {folder} took more than 180 s")
+        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    return node
 
 
 def docker_available() -> bool:
