@@ -287,7 +287,6 @@ def test_nats_server_rejects_a_ministry_importing_another_countrys_reports(
 async def test_a_service_runs_with_only_its_own_permissions(
     server: tuple[NatsProcess, dict[str, str]], connect: Any, database_url: str
 ) -> None:
-    from cohort_kit import Runtime, ServiceDefinition
 
     from tests import factories
     from tests.harness import eventually
@@ -295,15 +294,7 @@ async def test_a_service_runs_with_only_its_own_permissions(
 
     proc, passwords = server
     url = f"nats://enrolment:{passwords['enrolment']}@127.0.0.1:{proc.port}"
-    definition = ServiceDefinition(
-        name="enrolment",
-        routers={"enrolment-intake": probe.router},
-        migrations=probe.definition().migrations,
-        publishes_to=("ENROLMENT",),
-    )
-    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=0)
-    runtime = Runtime(definition, probe.settings(url, database_url))
-    await runtime.start()
+    runtime = await probe.start_as_enrolment(url, database_url)
     try:
         iom = await connect("iom", inbox_prefix=inbox_prefix("iom"))
         event = factories.participant("iom:p-perm")

@@ -97,21 +97,10 @@ async def test_an_offline_agency_gets_exactly_its_programme_reports_in_order_onc
 async def run_probe(proc: Any, passwords: dict[str, str], database_url: str) -> Any:
     """A consuming service with enrolment's own NATS user: it dead-letters what it cannot
     apply through the kit, on the subjects the kit chooses."""
-    from cohort_kit import Runtime, ServiceDefinition
-
     from tests.integration import probe
 
     url = f"nats://enrolment:{passwords['enrolment']}@127.0.0.1:{proc.port}"
-    definition = ServiceDefinition(
-        name="enrolment",
-        routers={"enrolment-intake": probe.router},
-        migrations=probe.definition().migrations,
-        publishes_to=("ENROLMENT",),
-    )
-    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=0)
-    runtime = Runtime(definition, probe.settings(url, database_url))
-    await runtime.start()
-    return runtime
+    return await probe.start_as_enrolment(url, database_url)
 
 
 async def reject_one_each(connect: Any, server: Any, database_url: str) -> tuple[str, str]:
