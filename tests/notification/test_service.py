@@ -156,12 +156,9 @@ async def test_a_scenario_sends_exactly_the_expected_emails_in_the_right_languag
             "iom:p-no", preferred_language="en", consent={"contact": False, "statistics": True}
         ),
     }
-    for p in people.values():
-        await publish(js, p)
-    await publish(js, confirmed("iom:e-fr", "iom:p-fr", 1))
-    await publish(js, confirmed("iom:e-ar", "iom:p-ar", 2))
-    await publish(
-        js,
+    outcomes = [
+        confirmed("iom:e-fr", "iom:p-fr", 1),
+        confirmed("iom:e-ar", "iom:p-ar", 2),
         decision(
             "enrolment.waitlisted.v1",
             {
@@ -171,9 +168,6 @@ async def test_a_scenario_sends_exactly_the_expected_emails_in_the_right_languag
                 "position": 1,
             },
         ),
-    )
-    await publish(
-        js,
         decision(
             "enrolment.rejected.v1",
             {
@@ -183,10 +177,7 @@ async def test_a_scenario_sends_exactly_the_expected_emails_in_the_right_languag
                 "reason": "session_full",
             },
         ),
-    )
-    await publish(js, confirmed("iom:e-no", "iom:p-no", 3))
-    await publish(
-        js,
+        confirmed("iom:e-no", "iom:p-no", 3),
         decision(
             "certificate.issued.v1",
             {
@@ -203,7 +194,9 @@ async def test_a_scenario_sends_exactly_the_expected_emails_in_the_right_languag
                 "pdf_url": "http://127.0.0.1:1/unreachable.pdf",
             },
         ),
-    )
+    ]
+    for event in [*people.values(), *outcomes]:
+        await publish(js, event)
 
     await eventually(lambda: _n(smtp, 5), timeout=30)
     by = {m["To"]: m for m in smtp.messages}
