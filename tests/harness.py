@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import nats.errors
 import pytest
 from cohort_kit import Runtime, ServiceDefinition
 from cohort_kit.settings import ServiceSettings
@@ -136,6 +137,20 @@ async def value(database_url: str, sql: str, *args: Any) -> Any:
         return await con.fetchval(sql, *args)
     finally:
         await con.close()
+
+
+async def drain(sub: Any) -> list[Any]:
+    """Fetch from a pull subscription until nothing is pending; acknowledge each message as
+    it comes."""
+    got: list[Any] = []
+    while True:
+        try:
+            msgs = await sub.fetch(10, timeout=2)
+        except (TimeoutError, nats.errors.TimeoutError):
+            return got
+        for msg in msgs:
+            got.append(msg)
+            await msg.ack_sync()
 
 
 async def deadletters(js: JetStreamContext, subject: str | None = None) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ from cohort_contracts.streams import TOPOLOGY, Topology
 from cohort_kit.topology import provision
 from nats.aio.client import Client
 
-from tests.harness import value
+from tests.harness import drain, value
 from tests.operations.servers import NatsProcess, check_config
 
 
@@ -354,15 +354,7 @@ async def reader(connect: Any, user: str, account: str) -> tuple[Session, Any]:
 
 async def drain_reader(sub: Any) -> list[dict[str, Any]]:
     """Fetch until the consumer says nothing is pending; ack each report as it comes."""
-    got: list[dict[str, Any]] = []
-    while True:
-        try:
-            msgs = await sub.fetch(10, timeout=2)
-        except (TimeoutError, nats.errors.TimeoutError):
-            return got
-        for msg in msgs:
-            got.append(json.loads(msg.data))
-            await msg.ack_sync()
+    return [json.loads(msg.data) for msg in await drain(sub)]
 
 
 async def test_an_offline_ministry_gets_exactly_its_missed_reports_in_order_once(

@@ -25,7 +25,7 @@ from cohort_cli.access import (
 from cohort_kit.eraser import ErasureWorker
 
 from tests import factories
-from tests.harness import eventually
+from tests.harness import drain, eventually
 from tests.operations.test_access import (  # noqa: F401 - the server and its users
     COHORT_API,
     connect,
@@ -47,19 +47,6 @@ async def agency(connect: Any, name: str) -> Any:
 async def bind(session: Any, durable: str, stream: str) -> Any:
     js = session.nc.jetstream(prefix=COHORT_API, timeout=2)
     return await js.pull_subscribe_bind(durable, stream)
-
-
-async def drain(sub: Any) -> list[Any]:
-    """Fetch until nothing is pending; acknowledge each message as it comes."""
-    got: list[Any] = []
-    while True:
-        try:
-            msgs = await sub.fetch(10, timeout=2)
-        except (TimeoutError, nats.errors.TimeoutError):
-            return got
-        for msg in msgs:
-            got.append(msg)
-            await msg.ack_sync()
 
 
 async def test_an_offline_agency_gets_exactly_its_programme_reports_in_order_once(
