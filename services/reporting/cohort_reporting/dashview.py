@@ -216,6 +216,12 @@ def dashboard_view(
     cascade_people = trainers.get("cascade_participants_trained")
     mean_gain = gain.get("mean_gain")
 
+    def counted(data: dict[str, Any], key: str) -> str:  # in a note: 0 when absent
+        return number(data.get(key) or 0, lang)
+
+    def or_hidden(value: Any) -> str:  # in a note: a figure, or that it is hidden
+        return number(value, lang) if value is not None else t["hidden"].lower()
+
     def card(cid: str, path: str, note: str, shown: str | None = None) -> Card:
         """The card of the figure at `path` (`section.key`)."""
         head, _, key = path.partition(".")
@@ -227,18 +233,13 @@ def dashboard_view(
             "sessions-delivered",
             "sessions.delivered",
             t["sessions_delivered_note"].format(
-                scheduled=number(sessions.get("scheduled") or 0, lang),
-                cancelled=number(sessions.get("cancelled") or 0, lang),
+                scheduled=counted(sessions, "scheduled"), cancelled=counted(sessions, "cancelled")
             ),
         ),
         card(
             "completion-rate",
             "completion.rate_percent",
-            t["completion_rate_note"].format(
-                decided=number(completion.get("decided") or 0, lang)
-                if completion.get("decided") is not None
-                else t["hidden"].lower()
-            ),
+            t["completion_rate_note"].format(decided=or_hidden(completion.get("decided"))),
             shown=(f"{number(rate, lang)}٪" if lang == "ar" else f"{number(rate, lang)} %")
             if rate is not None
             else None,
@@ -247,8 +248,7 @@ def dashboard_view(
             "knowledge-gain",
             "knowledge_gain.mean_gain",
             t["knowledge_gain_note"].format(
-                pre=number(gain.get("mean_pre") or 0, lang),
-                post=number(gain.get("mean_post") or 0, lang),
+                pre=counted(gain, "mean_pre"), post=counted(gain, "mean_post")
             ),
             shown=t["knowledge_gain_value"].format(gain=number(mean_gain, lang))
             if mean_gain is not None
@@ -258,11 +258,7 @@ def dashboard_view(
         card(
             "cascade-sessions",
             "trainers.cascade_sessions",
-            t["cascade_sessions_note"].format(
-                people=number(cascade_people, lang)
-                if cascade_people is not None
-                else t["hidden"].lower()
-            ),
+            t["cascade_sessions_note"].format(people=or_hidden(cascade_people)),
         ),
     ]
     panels = [
