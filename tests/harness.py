@@ -18,9 +18,16 @@ import nats.errors
 import pytest
 from cohort_kit import Runtime, ServiceDefinition
 from cohort_kit.settings import ServiceSettings
+from hypothesis import HealthCheck, settings
 from nats.js import JetStreamContext
 
 S = TypeVar("S", bound=ServiceSettings)
+# Hypothesis against real servers: examples are slow and share the test's fixtures (a fresh
+# database per example is made inside the test). A test adds its own `max_examples`.
+AGAINST_SERVERS = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 # What every in-process test service shares: no HTTP port of its own, a quick relay and
 # quick retries (a test overrides what it is about).
 QUICK = {"http_port": 0, "relay_poll_seconds": 0.2, "retry_max_delay_seconds": 0.5}

@@ -141,6 +141,13 @@ async def collect(nc: Client, subject: str) -> list[str]:
     return seen
 
 
+async def listening(nc: Client, *subjects: str) -> list[list[str]]:
+    """What arrives on each subject, collected from now on (subscribed when this returns)."""
+    seen = [await collect(nc, subject) for subject in subjects]
+    await nc.flush()
+    return seen
+
+
 async def publish_report(connect: Any, subject: str, n: int = 0) -> None:
     reporting = await connect("reporting")
     body = json.dumps({"s": subject, "n": n}).encode()
@@ -156,13 +163,11 @@ async def test_a_comoros_ministry_user_receives_comoros_reports_and_no_niger_rep
     connect: Any,
 ) -> None:
     ministry = await connect("ministry-com")
-    own = await collect(ministry.nc, "reports.country.COM.>")
-    niger = await collect(ministry.nc, "reports.country.NER.>")
-    everything = await collect(ministry.nc, ">")
-    await ministry.nc.flush()
+    own, niger, everything = await listening(
+        ministry.nc, "reports.country.COM.>", "reports.country.NER.>", ">"
+    )
     opened = await connect("open-com")
-    open_all = await collect(opened.nc, ">")
-    await opened.nc.flush()
+    [open_all] = await listening(opened.nc, ">")
 
     await publish_report(connect, "reports.country.NER.quarterly")
     await publish_report(connect, "reports.country.COM.quarterly")
@@ -227,13 +232,11 @@ async def test_an_agency_reads_its_programme_reports_and_never_another_agencys_i
     connect: Any,
 ) -> None:
     icmpd = await connect("icmpd", inbox_prefix=inbox_prefix("icmpd"))
-    intake = await collect(icmpd.nc, "intake.iom.>")
-    reports = await collect(icmpd.nc, "reports.programme.Reintegration.>")
-    others = await collect(icmpd.nc, "reports.programme.EMM2_0.>")
-    await icmpd.nc.flush()
+    intake, reports, others = await listening(
+        icmpd.nc, "intake.iom.>", "reports.programme.Reintegration.>", "reports.programme.EMM2_0.>"
+    )
     opened = await connect("open-icmpd")
-    open_all = await collect(opened.nc, ">")
-    await opened.nc.flush()
+    [open_all] = await listening(opened.nc, ">")
 
     iom = await connect("iom", inbox_prefix=inbox_prefix("iom"))
     await iom.nc.jetstream().publish("intake.iom.participant.registered", b"{}")
