@@ -5,7 +5,8 @@ The probe's handler of `participant.registered` does what `plan` says for its pa
 `owner` records what `ownership.owner` answers for that participant (the batch's claim is
 not yet written: the batch must answer it); `claim` claims a certificate `cert-<participant>`
 for its agency, as an issuer does; `rival` commits, on a connection of its own, the claim
-of another replica on `RIVAL` for unhcr, before the batch flushes its own claim on it.
+of another replica on `RIVAL` for unhcr, before the batch flushes (the batch claims RIVAL,
+or takes it for unowned): the batch is rolled back and applied one message at a time.
 """
 
 from __future__ import annotations
@@ -158,3 +159,20 @@ async def test_a_batch_whose_claim_another_replica_took_first_goes_one_at_a_time
         RIVAL: "unhcr",
         "iom:p-r-2": "iom",
     }
+
+
+async def test_a_batch_that_took_an_entity_for_unowned_goes_one_at_a_time_once_it_is_claimed(
+    js, start, database_url
+):
+    plan["iom:p-r-1"] = "rival"
+    attended = factories.envelope(  # names RIVAL, claims nothing: taken as unowned
+        "attendance.recorded.v1",
+        {"session_id": "iom:s-1", "participant_id": RIVAL, "date": "2023-06-05", "present": True},
+    )
+    events = [factories.participant("iom:p-r-1"), attended, factories.participant("iom:p-r-2")]
+    for event in [factories.participant(FIRST), *events]:
+        await publish_event(js, event)
+    await start()
+    assert await eventually(lambda: parked(js)) == [("not_owner", attended["id"])]
+    applied = await eventually(lambda: seen(database_url, 3))
+    assert len({r["txid"] for r in applied}) == 3  # the batch rolled back: one at a time
