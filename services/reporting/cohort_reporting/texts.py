@@ -2,8 +2,8 @@
 
 The words are in `texts.json` (one object per language, the same keys in each: a unit
 test checks it), which translators edit without touching the code. Figures' keys
-(`will_improve_performance`, `decided`, ...) are never shown: each has words in the catalogue; country
-names, month names and numbers come from Babel (CLDR).
+(`will_improve_performance`, `decided`, ...) are never shown: each has words there;
+country names, month names and numbers come from Babel (CLDR).
 """
 
 from __future__ import annotations
