@@ -3,12 +3,12 @@ network, where screenshots go, and the skip when Chromium is not installed."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.harness import node_with_packages
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -39,21 +39,7 @@ SERIOUS = {"serious", "critical"}
 def axe_source() -> str:
     """axe-core's script, installed with `npm ci` on first use; the test skips when Node/npm
     are absent (as the independent verifier's tests do)."""
-    if not AXE_JS.exists():
-        npm = shutil.which("npm")
-        if not npm or not shutil.which("node"):
-            pytest.skip("the accessibility check needs Node.js and npm on PATH (not found)")
-        try:
-            done = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund"],
-                cwd=AXE_DIR,
-                capture_output=True,
-                text=True,
-                timeout=180,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.fail("npm ci in tests/accessibility/js took more than 180 s")
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    node_with_packages(AXE_DIR, "the accessibility check")
     return AXE_JS.read_text()
 
 

@@ -5,17 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import nats.errors
+import pytest
 from cohort_kit import Runtime, ServiceDefinition
 from cohort_kit.settings import ServiceSettings
+from hypothesis import HealthCheck, settings
 from nats.js import JetStreamContext
 
 S = TypeVar("S", bound=ServiceSettings)
+# Hypothesis against real servers: examples are slow and share the test's fixtures (a fresh
+# database per example is made inside the test). A test adds its own `max_examples`.
+AGAINST_SERVERS = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 # What every in-process test service shares: no HTTP port of its own, a quick relay and
 # quick retries (a test overrides what it is about).
 QUICK = {"http_port": 0, "relay_poll_seconds": 0.2, "retry_max_delay_seconds": 0.5}
@@ -37,6 +49,40 @@ async def running(
         yield runtime
     finally:
         await runtime.stop()
+
+
+@asynccontextmanager
+async def replicas(
+    definition: ServiceDefinition, settings: ServiceSettings
+) -> AsyncIterator[Callable[[], Awaitable[Runtime]]]:
+    """`start()` starts one more replica of the service; all are stopped when the block ends."""
+    async with AsyncExitStack() as stack:
+
+        async def start() -> Runtime:
+            return await stack.enter_async_context(running(definition, settings))
+
+        yield start
+
+
+def node_with_packages(folder: Path, needs: str) -> str:
+    """The path of `node`, once `npm ci` has installed `folder`'s pinned packages (on first
+    use); the test is skipped when Node.js or npm is not on PATH (`needs` says what for)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip(f"{needs} needs Node.js and npm on PATH (not found)")
+    if not (folder / "node_modules").is_dir():
+        try:
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"npm ci in {folder} took more than 180 s")
+        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    return node
 
 
 def docker_available() -> bool:
@@ -98,6 +144,20 @@ async def value(database_url: str, sql: str, *args: Any) -> Any:
         return await con.fetchval(sql, *args)
     finally:
         await con.close()
+
+
+async def drain(sub: Any) -> list[Any]:
+    """Fetch from a pull subscription until nothing is pending; acknowledge each message as
+    it comes."""
+    got: list[Any] = []
+    while True:
+        try:
+            msgs = await sub.fetch(10, timeout=2)
+        except (TimeoutError, nats.errors.TimeoutError):
+            return got
+        for msg in msgs:
+            got.append(msg)
+            await msg.ack_sync()
 
 
 async def deadletters(js: JetStreamContext, subject: str | None = None) -> list[dict[str, Any]]:

@@ -33,10 +33,11 @@ import bcrypt
 import yaml
 from cohort_contracts.streams import ConsumerSpec
 from cohort_kit.auth import Registry, report_subjects
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from . import durables
 from .durables import (  # noqa: F401 - re-exported: the names clients bind to
+    AGENCY_KINDS,
     erasures_durable,
     reader_durable,
     rejections_durable,
@@ -102,21 +103,23 @@ class AccessFile(_Model):
     donors: dict[str, Reader] = Field(default_factory=dict)
     tls: Tls | None = None
 
-    @field_validator("agencies", "donors")
+    @field_validator("agencies", "donors", "ministries")
     @classmethod
-    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in value:
-            if not re.fullmatch(r"[a-z0-9_-]+", name):
-                raise ValueError(f"{name!r}: lower-case subject token expected")
+    def _keys(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        pattern, expected = KEYS[info.field_name or ""]
+        for key in value:
+            if not re.fullmatch(pattern, key):
+                raise ValueError(f"{key!r}: {expected}")
         return value
 
-    @field_validator("ministries")
-    @classmethod
-    def _iso3(cls, value: dict[str, Reader]) -> dict[str, Reader]:
-        for code in value:
-            if not re.fullmatch(r"[A-Z]{3}", code):
-                raise ValueError(f"{code!r}: ISO 3166-1 alpha-3 code expected")
-        return value
+
+# What the keys of each kind of organisation must look like, and what the error says.
+SUBJECT_TOKEN = (r"[a-z0-9_-]+", "lower-case subject token expected")
+KEYS = {
+    "agencies": SUBJECT_TOKEN,
+    "donors": SUBJECT_TOKEN,
+    "ministries": (r"[A-Z]{3}", "ISO 3166-1 alpha-3 code expected"),
+}
 
 
 def load(path: Path) -> AccessFile:
@@ -168,8 +171,7 @@ def agency_durables(access: AccessFile) -> list[tuple[str, ConsumerSpec]]:
         found = registry.get(f"agency:{agency}")
         if found is not None and (subjects := report_subjects(found)):
             out.append((account, durables.reports_reader(account, subjects)))
-        out.append((account, durables.rejections_reader(account, agency)))
-        out.append((account, durables.erasures_reader(account, agency)))
+        out += [(account, durables.agency_reader(k, account, agency)) for k in AGENCY_KINDS]
     return out
 
 

@@ -17,34 +17,58 @@ acknowledge, under the prefix `JS.<COHORT>.API`. It creates, lists or binds noth
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from cohort_contracts.streams import DEADLETTER, PRIVACY, REPORTS, ConsumerSpec
 
 
-def reader_durable(account: str) -> str:
-    """The durable consumer on REPORTS that keeps a subscriber's place."""
-    return f"reader-{account}"
+@dataclass(frozen=True)
+class Durable:
+    """One kind of durable reader: its stream, filters and words, by account and agency."""
+
+    stream: str
+    description: str  # a format of {account} and {agency} or {scopes}
+    agency_filter: str = ""  # a format of {agency}; a reports reader is given its subjects
 
 
-def rejections_durable(account: str) -> str:
-    """The durable consumer on DEADLETTER that keeps an agency's place in its rejections."""
-    return f"rejections-{account}"
+# The durable readers by kind; the kind is the first part of the durable's name.
+DURABLES = {
+    "reader": Durable(REPORTS.name, "Reports of {scopes} for {account}, from where it left off."),
+    "rejections": Durable(
+        DEADLETTER.name,
+        "Dead-letters of {agency}'s own intake for {account}, from where it left off.",
+        agency_filter="deadletter.*.{agency}",
+    ),
+    "erasures": Durable(
+        PRIVACY.name,
+        "Erasures completed for {agency}, for {account}, from where it left off.",
+        agency_filter="privacy.completed.{agency}",
+    ),
+}
+AGENCY_KINDS = ("rejections", "erasures")  # every agency has one of each
 
 
-def erasures_durable(account: str) -> str:
-    """The durable consumer on PRIVACY that keeps an agency's place in its completed erasures."""
-    return f"erasures-{account}"
+def durable_name(kind: str, account: str) -> str:
+    """The durable consumer of `kind` (a key of DURABLES) that keeps `account`'s place."""
+    return f"{kind}-{account}"
 
 
-def _spec(stream: str, durable: str, filters: list[str], description: str) -> ConsumerSpec:
+reader_durable = partial(durable_name, "reader")
+rejections_durable = partial(durable_name, "rejections")
+erasures_durable = partial(durable_name, "erasures")
+
+
+def _spec(kind: str, account: str, filters: list[str], **words: str) -> ConsumerSpec:
     # A subscriber may stay away for weeks: nothing is ever given up (`max_deliver` -1); a
     # fetched message not acknowledged within `ack_wait` comes again.
+    durable = DURABLES[kind]
     return ConsumerSpec(
-        stream,
-        durable,
+        durable.stream,
+        durable_name(kind, account),
         tuple(filters),
-        description,
+        durable.description.format(account=account, **words),
         ack_wait_seconds=60.0,
         max_deliver=-1,
         max_ack_pending=100,
@@ -53,30 +77,13 @@ def _spec(stream: str, durable: str, filters: list[str], description: str) -> Co
 
 def reports_reader(account: str, subjects: list[str]) -> ConsumerSpec:
     scopes = ", ".join(s.removesuffix(".>") for s in subjects)
-    return _spec(
-        REPORTS.name,
-        reader_durable(account),
-        subjects,
-        f"Reports of {scopes} for {account}, from where it left off.",
-    )
+    return _spec("reader", account, subjects, scopes=scopes)
 
 
-def rejections_reader(account: str, agency: str) -> ConsumerSpec:
-    return _spec(
-        DEADLETTER.name,
-        rejections_durable(account),
-        [f"deadletter.*.{agency}"],
-        f"Dead-letters of {agency}'s own intake for {account}, from where it left off.",
-    )
-
-
-def erasures_reader(account: str, agency: str) -> ConsumerSpec:
-    return _spec(
-        PRIVACY.name,
-        erasures_durable(account),
-        [f"privacy.completed.{agency}"],
-        f"Erasures completed for {agency}, for {account}, from where it left off.",
-    )
+def agency_reader(kind: str, account: str, agency: str) -> ConsumerSpec:
+    """The agency's durable reader of `kind` ("rejections" or "erasures")."""
+    filters = [DURABLES[kind].agency_filter.format(agency=agency)]
+    return _spec(kind, account, filters, agency=agency)
 
 
 def api(account: str, spec: ConsumerSpec, cohort: str, prefix: str) -> tuple[list, list, list]:

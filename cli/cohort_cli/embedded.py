@@ -72,25 +72,45 @@ def nats_server_binary() -> str:
     return found
 
 
-class EmbeddedNats:
-    def __init__(
-        self, data_dir: Path, port: int, *, sync_always: bool = False, accounts: bool = False
-    ) -> None:
+class _Server:
+    """A server process of ours: its folder, its port, its log file in the folder."""
+
+    log_name = "server.log"
+    stop_signal = signal.SIGTERM
+
+    def __init__(self, data_dir: Path, port: int) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
-        self.sync_always = sync_always
-        # accounts: include `accounts.conf` of the same folder (`cohort access` output).
-        self.accounts = accounts
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
     @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+    def log_path(self) -> Path:
+        return self.data_dir / self.log_name
+
+    def stop(self) -> None:
+        _stop(self.proc, self.stop_signal)
+        if self._log:
+            self._log.close()
+
+    def kill(self) -> None:
+        _stop(self.proc, signal.SIGKILL)
+
+
+class EmbeddedNats(_Server):
+    log_name = "nats.log"
+
+    def __init__(
+        self, data_dir: Path, port: int, *, sync_always: bool = False, accounts: bool = False
+    ) -> None:
+        super().__init__(data_dir, port)
+        self.sync_always = sync_always
+        # accounts: include `accounts.conf` of the same folder (`cohort access` output).
+        self.accounts = accounts
 
     @property
-    def log_path(self) -> Path:
-        return self.data_dir / "nats.log"
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20.0) -> EmbeddedNats:
         if port_in_use(self.port):
@@ -113,34 +133,22 @@ class EmbeddedNats:
         _wait_for_port(self.port, self.proc, "nats-server", self.log_path, timeout)
         return self
 
-    def stop(self) -> None:
-        _stop(self.proc, signal.SIGTERM)
-        if self._log:
-            self._log.close()
 
-    def kill(self) -> None:
-        _stop(self.proc, signal.SIGKILL)
-
-
-class EmbeddedPostgres:
+class EmbeddedPostgres(_Server):
     """A PostgreSQL server on 127.0.0.1:`port` with trust auth for user `postgres`."""
 
+    log_name = "postgres.log"
+    stop_signal = signal.SIGINT  # fast shutdown: abort transactions, checkpoint
+
     def __init__(self, data_dir: Path, port: int, *, durable: bool = True) -> None:
-        self.data_dir = Path(data_dir)
+        super().__init__(data_dir, port)
         self.pgdata = self.data_dir / "pgdata"
-        self.port = port
         self.durable = durable
-        self.proc: subprocess.Popen[bytes] | None = None
         self._user: str | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def dsn(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    @property
-    def log_path(self) -> Path:
-        return self.data_dir / "postgres.log"
 
     def start(self, timeout: float = 60.0) -> EmbeddedPostgres:
         with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
@@ -209,14 +217,6 @@ class EmbeddedPostgres:
             return beside
         digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:16]
         return Path(tempfile.gettempdir()) / f"cohort-pg-{digest}"
-
-    def stop(self) -> None:
-        _stop(self.proc, signal.SIGINT)  # fast shutdown: abort transactions, checkpoint
-        if self._log:
-            self._log.close()
-
-    def kill(self) -> None:
-        _stop(self.proc, signal.SIGKILL)
 
     def _wait_accepting(self, bin_path: Path, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -37,6 +37,19 @@ def _mapper(name: str, kind: str, config: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _audience_mapper(audience: str) -> dict[str, Any]:
+    """Puts `audience` in the access tokens' `aud`, as the services require."""
+    return _mapper(
+        "audience",
+        "oidc-audience-mapper",
+        {
+            "included.custom.audience": audience,
+            "access.token.claim": "true",
+            "id.token.claim": "false",
+        },
+    )
+
+
 def client(org_id: str, name: str, audience: str = AUDIENCE) -> dict[str, Any]:
     return {
         "clientId": org_id,
@@ -63,15 +76,7 @@ def client(org_id: str, name: str, audience: str = AUDIENCE) -> dict[str, Any]:
                     "userinfo.token.claim": "false",
                 },
             ),
-            _mapper(
-                "audience",
-                "oidc-audience-mapper",
-                {
-                    "included.custom.audience": audience,
-                    "access.token.claim": "true",
-                    "id.token.claim": "false",
-                },
-            ),
+            _audience_mapper(audience),
         ],
     }
 
@@ -112,15 +117,7 @@ def dashboard_client(dashboard_url: str, audience: str = AUDIENCE) -> dict[str, 
                     "userinfo.token.claim": "false",
                 },
             ),
-            _mapper(
-                "audience",
-                "oidc-audience-mapper",
-                {
-                    "included.custom.audience": audience,
-                    "access.token.claim": "true",
-                    "id.token.claim": "false",
-                },
-            ),
+            _audience_mapper(audience),
         ],
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -102,12 +103,10 @@ def make_http_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": service}
 
-    @app.get(
-        "/readyz",
-        tags=["operations"],
-        summary="Connected to NATS and PostgreSQL.",
-        dependencies=[require("ops")],
-    )
+    # What only operators may see (the `ops` scope).
+    ops = partial(app.get, tags=["operations"], dependencies=[require("ops")])
+
+    @ops("/readyz", summary="Connected to NATS and PostgreSQL.")
     async def readyz() -> Response:
         checks = await ready()
         ok = all(checks.values())
@@ -116,12 +115,7 @@ def make_http_app(
             status_code=200 if ok else 503,
         )
 
-    @app.get(
-        "/metrics",
-        tags=["operations"],
-        summary="Prometheus metrics.",
-        dependencies=[require("ops")],
-    )
+    @ops("/metrics", summary="Prometheus metrics.")
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -7,13 +7,16 @@ is picked.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Container
+from pathlib import Path
 
 # Parts of an Accept-Language header read; the rest is ignored, so a hostile header of
 # thousands of parts costs no more than a browser's.
 MAX_ACCEPTED = 20
 
 # Facts about the languages themselves, whichever of them a service has words in.
+LANGUAGES = ("en", "fr", "ar")  # what the network's pages and messages are written in
 RTL = frozenset({"ar"})  # written right to left
 NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}  # each in its own words
 
@@ -37,6 +40,12 @@ def accepted(header: str | None) -> list[str]:
         if tag and q > 0:
             weighted.append((-q, n, tag))
     return [tag for _, _, tag in sorted(weighted)]
+
+
+def load_texts(path: Path) -> dict[str, dict[str, str]]:
+    """A service's words, by language, from its catalogue file (a JSON object per language)."""
+    texts: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return texts
 
 
 def pick_language(supported: Container[str], *wanted: str | None, default: str = "en") -> str:

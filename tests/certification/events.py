@@ -6,6 +6,8 @@ import json
 import uuid
 from typing import Any
 
+from cohort_certification.credentials.canon import CREDENTIAL_CONTEXT
+
 from tests import factories
 
 
@@ -27,9 +29,7 @@ def session(
     agency: str = "icmpd",
     **over: Any,
 ) -> dict[str, Any]:
-    data = {
-        "session_id": sid,
-        "course_id": cid,
+    fields: dict[str, Any] = {
         "office": "ICMPD Iraq",
         "country": "IRQ",
         "city": "Baghdad",
@@ -37,16 +37,15 @@ def session(
         "start_date": "2022-11-24",
         "end_date": "2022-11-28",
         "timezone": "Asia/Baghdad",
-        "mode": "in_person",
         "languages": ["ar", "en"],
         "capacity": 40,
+        "waitlist_capacity": 0,
         "partners": [{"name": "Ministry of Migration and Displaced", "kind": "government"}],
         "facilitators": ["icmpd:trainer-1"],
         "enrolment_closes_at": "2022-11-17T15:00:00+03:00",
         "organiser_email": "cair.iraq@example.org",
     }
-    data.update(over)
-    return factories.envelope("session.scheduled.v1", data, agency=agency, subject=sid)
+    return factories.session(sid, cid, agency=agency, **{**fields, **over})
 
 
 def person(pid: str, *, agency: str = "icmpd", **over: Any) -> dict[str, Any]:
@@ -122,4 +121,42 @@ def credential_facts(
             "end_date": "2022-11-28",
         },
         "participant": {"given_name": given, "family_name": family, "email": "m@example.org"},
+    }
+
+
+# Fields of a signed credential and a new value for each: any one changed breaks the proof.
+TAMPERINGS = [
+    (("name",), "Other course"),
+    (("validFrom",), "2021-01-01T00:00:00Z"),
+    (("issuer", "name"), "Someone else"),
+    (("credentialSubject", "identifier", 1, "identityHash"), "Mallory"),
+    (("credentialSubject", "achievement", "alignment", 0, "targetCode"), "7"),
+    (("credentialSubject", "creditsEarned"), 40.0),
+    (("credentialStatus", "statusListIndex"), "8"),
+    (("proof", "created"), "2022-11-29T13:00:00Z"),
+]
+
+
+def blank_node_clique(issuer: str, key_id: str, nodes: int) -> dict[str, Any]:
+    """Blank nodes that all point at each other: RDFC-1.0 hashes every permutation."""
+    ids = [f"_:n{i}" for i in range(nodes)]
+    return {
+        "@context": CREDENTIAL_CONTEXT,
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "evidence": [
+            {
+                "id": me,
+                "type": ["VerifiableCredential"],
+                "credentialSchema": [{"id": other} for other in ids if other != me],
+            }
+            for me in ids
+        ],
+        "proof": {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-rdfc-2022",
+            "proofPurpose": "assertionMethod",
+            "verificationMethod": key_id,
+            "proofValue": "z1111",
+        },
     }

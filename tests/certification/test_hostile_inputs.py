@@ -77,31 +77,6 @@ async def test_a_credential_is_served_at_its_random_url_and_never_at_its_sequent
         assert page["number"] == row["number"] and page["credential_url"].endswith(url_id)
 
 
-def clique(issuer: str, key_id: str, nodes: int) -> dict:
-    """Blank nodes that all point at each other: RDFC-1.0 hashes every permutation."""
-    ids = [f"_:n{i}" for i in range(nodes)]
-    return {
-        "@context": CREDENTIAL_CONTEXT,
-        "type": ["VerifiableCredential"],
-        "issuer": issuer,
-        "evidence": [
-            {
-                "id": me,
-                "type": ["VerifiableCredential"],
-                "credentialSchema": [{"id": other} for other in ids if other != me],
-            }
-            for me in ids
-        ],
-        "proof": {
-            "type": "DataIntegrityProof",
-            "cryptosuite": "eddsa-rdfc-2022",
-            "proofPurpose": "assertionMethod",
-            "verificationMethod": key_id,
-            "proofValue": "z1111",
-        },
-    }
-
-
 async def test_a_blank_node_clique_is_refused_and_the_service_answers_meanwhile(
     js, service, monkeypatch
 ):
@@ -118,9 +93,8 @@ async def test_a_blank_node_clique_is_refused_and_the_service_answers_meanwhile(
     async with client(service) as http:
         await http.get("/status-lists/icmpd")  # publishes the configured key
         issuer = (await http.get("/issuers/icmpd")).json()
-        hostile = asyncio.ensure_future(
-            http.post("/verify", json=clique(issuer["id"], issuer["activeKey"], 8))
-        )
+        clique = events.blank_node_clique(issuer["id"], issuer["activeKey"], 8)
+        hostile = asyncio.ensure_future(http.post("/verify", json=clique))
         await asyncio.to_thread(entered.wait, 60)
         health = await http.get("/healthz")
         assert health.status_code == 200 and not hostile.done()

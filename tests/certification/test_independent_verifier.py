@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +32,9 @@ from cohort_certification.credentials.keys import SigningKey, key_id
 from cohort_certification.credentials.signing import sign
 from cohort_certification.credentials.verifying import VerificationMethod, verify
 
+from tests.certification.events import TAMPERINGS
 from tests.certification.events import credential_facts as facts
+from tests.harness import node_with_packages
 
 pytestmark = pytest.mark.integration
 
@@ -50,22 +51,7 @@ CONTROLS = '\u0000\u0007\b\t\n\u000b\f\r\u001b\u001f\u007f"\\'
 @pytest.fixture(scope="module")
 def node() -> str:
     """Path of `node`, with the verifier's dependencies installed (or the test is skipped)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("independent verifier needs Node.js and npm on PATH (not found)")
-    if not (JS / "node_modules").is_dir():
-        try:
-            done = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund"],
-                cwd=JS,
-                capture_output=True,
-                text=True,
-                timeout=180,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.fail("npm ci in tests/certification/js took more than 180 s")
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-    return node
+    return node_with_packages(JS, "the independent verifier")
 
 
 def js_verify(node: str, credential: dict[str, Any], documents: dict[str, Any]) -> dict:
@@ -154,17 +140,6 @@ CREDENTIALS = {
         title='Re<integration> & "return" <a:b> \u202b\u200f',
     ),
 }
-
-TAMPERINGS = [
-    (("name",), "Other course"),
-    (("validFrom",), "2021-01-01T00:00:00Z"),
-    (("issuer", "name"), "Someone else"),
-    (("credentialSubject", "identifier", 1, "identityHash"), "Mallory"),
-    (("credentialSubject", "achievement", "alignment", 0, "targetCode"), "7"),
-    (("credentialSubject", "creditsEarned"), 40.0),
-    (("credentialStatus", "statusListIndex"), "8"),
-    (("proof", "created"), "2022-11-29T13:00:00Z"),
-]
 
 
 def ours(credential: dict[str, Any], signing: SigningKey) -> bool:

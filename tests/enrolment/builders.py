@@ -35,24 +35,19 @@ def session(
     days: int = 5,
     quotas: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    data = {
-        "session_id": sid,
-        "course_id": course_id,
-        "office": "IOM Comoros",
-        "country": "COM",
-        "city": "Moroni",
-        "start_date": "2023-06-05",
-        "end_date": f"2023-06-{4 + days:02d}",
-        "timezone": "Indian/Comoro",
-        "mode": "in_person",
-        "languages": ["fr"],
-        "capacity": capacity,
-        "waitlist_capacity": waitlist,
-        "nomination_quotas": quotas,
-        "enrolment_closes_at": CLOSES.isoformat(),
-        "organiser_email": "emm@iom-training.example",
-    }
-    return factories.envelope("session.scheduled.v1", data, agency=agency, subject=sid, time=at(1))
+    return factories.session(
+        sid,
+        course_id,
+        agency=agency,
+        time=at(1),
+        venue=None,
+        end_date=f"2023-06-{4 + days:02d}",
+        capacity=capacity,
+        waitlist_capacity=waitlist,
+        nomination_quotas=quotas,
+        enrolment_closes_at=CLOSES.isoformat(),
+        organiser_email="emm@iom-training.example",
+    )
 
 
 def participant(pid: str, *, agency: str = "iom", org: str = "MIIDAT") -> dict[str, Any]:

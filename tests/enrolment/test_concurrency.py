@@ -6,12 +6,11 @@ import asyncio
 import json
 from collections import Counter
 
-import asyncpg
 import pytest
 
 from tests.enrolment import builders as b
 from tests.enrolment.conftest import decisions
-from tests.harness import eventually, publish_event, value
+from tests.harness import eventually, publish_event, rows, value
 
 pytestmark = pytest.mark.integration
 
@@ -82,14 +81,10 @@ async def test_two_replicas_never_confirm_more_than_capacity_and_keep_intake_ord
     seqs = [intake_seq[d["enrolment_id"]] for d in waitlist]
     assert seqs == sorted(seqs), "waitlist positions must follow the INTAKE order"
 
-    con = await asyncpg.connect(database_url)
-    try:
-        rows = await con.fetch(
-            "SELECT status, count(*) AS n FROM enrolments GROUP BY status ORDER BY status"
-        )
-    finally:
-        await con.close()
-    assert {r["status"]: r["n"] for r in rows} == {
+    by_status = await rows(
+        database_url, "SELECT status, count(*) AS n FROM enrolments GROUP BY status ORDER BY status"
+    )
+    assert {r["status"]: r["n"] for r in by_status} == {
         "confirmed": 30,
         "waitlisted": 20,
         "rejected": 950,

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 from cohort_kit import Runtime
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.enrolment import builders as b
 from tests.enrolment.conftest import decisions, wait_for
-from tests.harness import eventually, publish_event, publish_raw
+from tests.harness import AGAINST_SERVERS, eventually, publish_event, publish_raw
 
 pytestmark = pytest.mark.integration
 
@@ -81,11 +81,7 @@ async def ordered_state(patient_service: Runtime, js) -> dict[str, Any]:
     return state  # type: ignore[no-any-return]
 
 
-@settings(
-    max_examples=5,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(AGAINST_SERVERS, max_examples=5)
 @given(order=st.permutations(range(len(scenario("x")))))
 async def test_a_shuffled_scenario_ends_in_the_same_state_as_the_ordered_run(
     js, patient_service, ordered_state, order

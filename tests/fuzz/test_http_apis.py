@@ -21,6 +21,7 @@ from cohort_cli.embedded import free_port
 from hypothesis import HealthCheck, given, settings
 
 from bench.network import _base_port
+from tests.certification import events
 
 pytestmark = pytest.mark.fuzz
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,33 +156,6 @@ def test_deep_json_to_every_operation_with_a_body_is_refused_not_a_server_error(
         assert any(u.endswith("/verify") for u in tried)
 
 
-def blank_node_clique(issuer: str, key_id: str, nodes: int) -> dict:
-    ids = [f"_:n{i}" for i in range(nodes)]
-    return {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "type": ["VerifiableCredential"],
-        "issuer": issuer,
-        "evidence": [
-            {
-                "id": me,
-                "type": ["VerifiableCredential"],
-                "credentialSchema": [{"id": o} for o in ids if o != me],
-            }
-            for me in ids
-        ],
-        "proof": {
-            "type": "DataIntegrityProof",
-            "cryptosuite": "eddsa-rdfc-2022",
-            "proofPurpose": "assertionMethod",
-            "verificationMethod": key_id,
-            "proofValue": "z1111",
-        },
-    }
-
-
 @pytest.mark.parametrize("nodes", [6, 8, 10, 14])
 def test_a_blank_node_clique_is_refused_while_certification_keeps_answering(network, nodes):
     import concurrent.futures
@@ -190,7 +164,7 @@ def test_a_blank_node_clique_is_refused_while_certification_keeps_answering(netw
     base = f"http://127.0.0.1:{first_port + SERVICES.index('certification')}"
     httpx.get(f"{base}/status-lists/iom", timeout=30)  # publishes iom's configured key
     issuer = httpx.get(f"{base}/issuers/iom", timeout=30).json()
-    hostile = blank_node_clique(issuer["id"], issuer["activeKey"], nodes)
+    hostile = events.blank_node_clique(issuer["id"], issuer["activeKey"], nodes)
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         attacks = [
             pool.submit(httpx.post, f"{base}/verify", json=hostile, timeout=60) for _ in range(3)

@@ -12,10 +12,9 @@ from typing import Any
 
 import asyncpg
 import pytest
-from cohort_kit import Runtime
 
 from tests import factories
-from tests.harness import eventually, publish_event, read_stream
+from tests.harness import eventually, publish_event, read_stream, replicas
 from tests.integration import batch_probe
 
 pytestmark = pytest.mark.integration
@@ -61,17 +60,22 @@ async def backlog(js: Any) -> list[str]:
 
 @pytest.fixture
 async def start(nats_url: str, database_url: str) -> AsyncIterator[Any]:
-    runtimes: list[Runtime] = []
+    async with replicas(
+        batch_probe.definition(), batch_probe.settings(nats_url, database_url)
+    ) as start:
+        yield start
 
-    async def go() -> Runtime:
-        runtime = Runtime(batch_probe.definition(), batch_probe.settings(nats_url, database_url))
-        await runtime.start()
-        runtimes.append(runtime)
-        return runtime
 
-    yield go
-    for runtime in runtimes:
-        await runtime.stop()
+async def settled_with_failing_middle(
+    how: str, js: Any, backlog: list[str], start: Any, database_url: str
+) -> tuple[str, list[asyncpg.Record]]:
+    """The backlog applied with its middle message failing `how`: that message's id, and
+    the rows once nothing is pending."""
+    middle = backlog[3]
+    batch_probe.behaviour["fail"] = {middle: how}
+    await start()
+    await eventually(lambda: settled(js), timeout=30)
+    return middle, await rows(database_url)
 
 
 async def test_a_backlog_is_applied_in_stream_order_several_per_transaction(
@@ -88,11 +92,7 @@ async def test_a_backlog_is_applied_in_stream_order_several_per_transaction(
 async def test_a_failing_message_in_a_batch_is_dead_lettered_and_the_others_applied_once(
     js, backlog, start, database_url
 ):
-    middle = backlog[3]
-    batch_probe.behaviour["fail"] = {middle: "error"}
-    await start()
-    await eventually(lambda: settled(js), timeout=30)
-    seen = await rows(database_url)
+    middle, seen = await settled_with_failing_middle("error", js, backlog, start, database_url)
     assert [r["participant_id"] for r in seen] == [p for p in backlog if p != middle]
     assert len({r["txid"] for r in seen}) < BACKLOG - 1  # the others shared transactions
     parked = [json.loads(m.data) for m in await read_stream(js, "DEADLETTER")]
@@ -103,11 +103,7 @@ async def test_a_failing_message_in_a_batch_is_dead_lettered_and_the_others_appl
 async def test_a_transient_failure_in_a_batch_retries_that_message_alone(
     js, backlog, start, database_url
 ):
-    middle = backlog[3]
-    batch_probe.behaviour["fail"] = {middle: "transient"}
-    await start()
-    await eventually(lambda: settled(js), timeout=30)
-    seen = await rows(database_url)
+    middle, seen = await settled_with_failing_middle("transient", js, backlog, start, database_url)
     first = [r["participant_id"] for r in seen if r["attempt"] == 1]
     assert first == [p for p in backlog if p != middle]  # in order, the failed one skipped
     assert [(r["participant_id"], r["attempt"]) for r in seen if r["attempt"] > 1] == [(middle, 2)]

@@ -62,6 +62,15 @@ async def publish(js, event: dict[str, Any]) -> None:
     await publish_event(js, event, SUBJECTS.get(event["type"]))
 
 
+async def confirmed_in_one_session(js: Any, people: int) -> None:
+    """The course, its session and `people` participants (iom:p-0...), each confirmed."""
+    await publish(js, course())
+    await publish(js, session())
+    for i in range(people):
+        await publish(js, factories.participant(f"iom:p-{i}"))
+        await publish(js, confirmed(f"iom:e-{i}", f"iom:p-{i}", i + 1))
+
+
 def confirmed(eid: str, pid: str, seat: int, sid: str = "iom:s-1", promoted: bool = False):
     return decision(
         "enrolment.confirmed.v1",
@@ -156,12 +165,9 @@ async def test_a_scenario_sends_exactly_the_expected_emails_in_the_right_languag
             "iom:p-no", preferred_language="en", consent={"contact": False, "statistics": True}
         ),
     }
-    for p in people.values():
-        await publish(js, p)
-    await publish(js, confirmed("iom:e-fr", "iom:p-fr", 1))
-    await publish(js, confirmed("iom:e-ar", "iom:p-ar", 2))
-    await publish(
-        js,
+    outcomes = [
+        confirmed("iom:e-fr", "iom:p-fr", 1),
+        confirmed("iom:e-ar", "iom:p-ar", 2),
         decision(
             "enrolment.waitlisted.v1",
             {
@@ -171,9 +177,6 @@ async def test_a_scenario_sends_exactly_the_expected_emails_in_the_right_languag
                 "position": 1,
             },
         ),
-    )
-    await publish(
-        js,
         decision(
             "enrolment.rejected.v1",
             {
@@ -183,10 +186,7 @@ async def test_a_scenario_sends_exactly_the_expected_emails_in_the_right_languag
                 "reason": "session_full",
             },
         ),
-    )
-    await publish(js, confirmed("iom:e-no", "iom:p-no", 3))
-    await publish(
-        js,
+        confirmed("iom:e-no", "iom:p-no", 3),
         decision(
             "certificate.issued.v1",
             {
@@ -203,7 +203,9 @@ async def test_a_scenario_sends_exactly_the_expected_emails_in_the_right_languag
                 "pdf_url": "http://127.0.0.1:1/unreachable.pdf",
             },
         ),
-    )
+    ]
+    for event in [*people.values(), *outcomes]:
+        await publish(js, event)
 
     await eventually(lambda: _n(smtp, 5), timeout=30)
     by = {m["To"]: m for m in smtp.messages}
@@ -271,11 +273,7 @@ async def test_smtp_down_for_a_while_then_everything_is_delivered(js, nats_url, 
     svc = Service(settings(nats_url, database_url, port))
     await svc.start()
     try:
-        await publish(js, course())
-        await publish(js, session())
-        for i in range(3):
-            await publish(js, factories.participant(f"iom:p-{i}"))
-            await publish(js, confirmed(f"iom:e-{i}", f"iom:p-{i}", i + 1))
+        await confirmed_in_one_session(js, 3)
 
         async def retried():
             rows = await deliveries(database_url)
@@ -423,11 +421,7 @@ async def test_an_organiser_gets_one_digest_of_the_days_changes(js, nats_url, da
     )
     await svc.start()
     try:
-        await publish(js, course())
-        await publish(js, session())
-        for i in range(2):
-            await publish(js, factories.participant(f"iom:p-{i}"))
-            await publish(js, confirmed(f"iom:e-{i}", f"iom:p-{i}", i + 1))
+        await confirmed_in_one_session(js, 2)
         digests = await eventually(lambda: _to(smtp, "organiser@example.org"), timeout=20)
         assert len(digests) == 1
         assert digests[0]["Subject"].strip().startswith("Résumé quotidien")

@@ -35,7 +35,7 @@ from cohort_contracts.streams import TOPOLOGY, Topology
 from cohort_kit.topology import provision
 from nats.aio.client import Client
 
-from tests.harness import value
+from tests.harness import drain, value
 from tests.operations.servers import NatsProcess, check_config
 
 
@@ -141,6 +141,13 @@ async def collect(nc: Client, subject: str) -> list[str]:
     return seen
 
 
+async def listening(nc: Client, *subjects: str) -> list[list[str]]:
+    """What arrives on each subject, collected from now on (subscribed when this returns)."""
+    seen = [await collect(nc, subject) for subject in subjects]
+    await nc.flush()
+    return seen
+
+
 async def publish_report(connect: Any, subject: str, n: int = 0) -> None:
     reporting = await connect("reporting")
     body = json.dumps({"s": subject, "n": n}).encode()
@@ -156,13 +163,11 @@ async def test_a_comoros_ministry_user_receives_comoros_reports_and_no_niger_rep
     connect: Any,
 ) -> None:
     ministry = await connect("ministry-com")
-    own = await collect(ministry.nc, "reports.country.COM.>")
-    niger = await collect(ministry.nc, "reports.country.NER.>")
-    everything = await collect(ministry.nc, ">")
-    await ministry.nc.flush()
+    own, niger, everything = await listening(
+        ministry.nc, "reports.country.COM.>", "reports.country.NER.>", ">"
+    )
     opened = await connect("open-com")
-    open_all = await collect(opened.nc, ">")
-    await opened.nc.flush()
+    [open_all] = await listening(opened.nc, ">")
 
     await publish_report(connect, "reports.country.NER.quarterly")
     await publish_report(connect, "reports.country.COM.quarterly")
@@ -227,13 +232,11 @@ async def test_an_agency_reads_its_programme_reports_and_never_another_agencys_i
     connect: Any,
 ) -> None:
     icmpd = await connect("icmpd", inbox_prefix=inbox_prefix("icmpd"))
-    intake = await collect(icmpd.nc, "intake.iom.>")
-    reports = await collect(icmpd.nc, "reports.programme.Reintegration.>")
-    others = await collect(icmpd.nc, "reports.programme.EMM2_0.>")
-    await icmpd.nc.flush()
+    intake, reports, others = await listening(
+        icmpd.nc, "intake.iom.>", "reports.programme.Reintegration.>", "reports.programme.EMM2_0.>"
+    )
     opened = await connect("open-icmpd")
-    open_all = await collect(opened.nc, ">")
-    await opened.nc.flush()
+    [open_all] = await listening(opened.nc, ">")
 
     iom = await connect("iom", inbox_prefix=inbox_prefix("iom"))
     await iom.nc.jetstream().publish("intake.iom.participant.registered", b"{}")
@@ -287,7 +290,6 @@ def test_nats_server_rejects_a_ministry_importing_another_countrys_reports(
 async def test_a_service_runs_with_only_its_own_permissions(
     server: tuple[NatsProcess, dict[str, str]], connect: Any, database_url: str
 ) -> None:
-    from cohort_kit import Runtime, ServiceDefinition
 
     from tests import factories
     from tests.harness import eventually
@@ -295,15 +297,7 @@ async def test_a_service_runs_with_only_its_own_permissions(
 
     proc, passwords = server
     url = f"nats://enrolment:{passwords['enrolment']}@127.0.0.1:{proc.port}"
-    definition = ServiceDefinition(
-        name="enrolment",
-        routers={"enrolment-intake": probe.router},
-        migrations=probe.definition().migrations,
-        publishes_to=("ENROLMENT",),
-    )
-    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=0)
-    runtime = Runtime(definition, probe.settings(url, database_url))
-    await runtime.start()
+    runtime = await probe.start_as_enrolment(url, database_url)
     try:
         iom = await connect("iom", inbox_prefix=inbox_prefix("iom"))
         event = factories.participant("iom:p-perm")
@@ -363,15 +357,7 @@ async def reader(connect: Any, user: str, account: str) -> tuple[Session, Any]:
 
 async def drain_reader(sub: Any) -> list[dict[str, Any]]:
     """Fetch until the consumer says nothing is pending; ack each report as it comes."""
-    got: list[dict[str, Any]] = []
-    while True:
-        try:
-            msgs = await sub.fetch(10, timeout=2)
-        except (TimeoutError, nats.errors.TimeoutError):
-            return got
-        for msg in msgs:
-            got.append(json.loads(msg.data))
-            await msg.ack_sync()
+    return [json.loads(msg.data) for msg in await drain(sub)]
 
 
 async def test_an_offline_ministry_gets_exactly_its_missed_reports_in_order_once(

@@ -25,7 +25,7 @@ from cohort_cli.access import (
 from cohort_kit.eraser import ErasureWorker
 
 from tests import factories
-from tests.harness import eventually
+from tests.harness import drain, eventually
 from tests.operations.test_access import (  # noqa: F401 - the server and its users
     COHORT_API,
     connect,
@@ -47,19 +47,6 @@ async def agency(connect: Any, name: str) -> Any:
 async def bind(session: Any, durable: str, stream: str) -> Any:
     js = session.nc.jetstream(prefix=COHORT_API, timeout=2)
     return await js.pull_subscribe_bind(durable, stream)
-
-
-async def drain(sub: Any) -> list[Any]:
-    """Fetch until nothing is pending; acknowledge each message as it comes."""
-    got: list[Any] = []
-    while True:
-        try:
-            msgs = await sub.fetch(10, timeout=2)
-        except (TimeoutError, nats.errors.TimeoutError):
-            return got
-        for msg in msgs:
-            got.append(msg)
-            await msg.ack_sync()
 
 
 async def test_an_offline_agency_gets_exactly_its_programme_reports_in_order_once(
@@ -97,21 +84,10 @@ async def test_an_offline_agency_gets_exactly_its_programme_reports_in_order_onc
 async def run_probe(proc: Any, passwords: dict[str, str], database_url: str) -> Any:
     """A consuming service with enrolment's own NATS user: it dead-letters what it cannot
     apply through the kit, on the subjects the kit chooses."""
-    from cohort_kit import Runtime, ServiceDefinition
-
     from tests.integration import probe
 
     url = f"nats://enrolment:{passwords['enrolment']}@127.0.0.1:{proc.port}"
-    definition = ServiceDefinition(
-        name="enrolment",
-        routers={"enrolment-intake": probe.router},
-        migrations=probe.definition().migrations,
-        publishes_to=("ENROLMENT",),
-    )
-    probe.behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=0)
-    runtime = Runtime(definition, probe.settings(url, database_url))
-    await runtime.start()
-    return runtime
+    return await probe.start_as_enrolment(url, database_url)
 
 
 async def reject_one_each(connect: Any, server: Any, database_url: str) -> tuple[str, str]:

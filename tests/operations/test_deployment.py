@@ -172,13 +172,16 @@ def test_the_cluster_file_runs_three_nodes_and_three_replicas() -> None:
 # --- Dockerfiles -------------------------------------------------------------------------
 
 
-DOCKERFILE = ROOT / "services" / "Dockerfile"  # one for every service: --build-arg SERVICE
+DOCKERFILE = ROOT / "services" / "Dockerfile"  # one for every image: --build-arg SERVICE
+CLI_STAGES = ("cli-build", "cli")  # the `cohort` command's image: --target cli
 
 
 def dockerfile(service: str) -> str:
-    """The Dockerfile as built with `--build-arg SERVICE=<service>`."""
-    text = DOCKERFILE.read_text().replace("${SERVICE}", service)
-    return text.replace("\\\n", " ")
+    """The stages of the Dockerfile a service image is built from (not the `cli` target's),
+    as built with `--build-arg SERVICE=<service>`."""
+    stages = re.split(r"(?m)^(?=FROM )", DOCKERFILE.read_text())
+    kept = "".join(s for s in stages if s.split("\n")[0].split(" AS ")[-1] not in CLI_STAGES)
+    return kept.replace("${SERVICE}", service).replace("\\\n", " ")
 
 
 def instructions(text: str, keyword: str) -> list[str]:
@@ -266,6 +269,16 @@ def test_the_service_image_is_one_dockerfile_that_refuses_a_build_without_a_serv
     assert "SERVICE" in instructions(text, "ARG")
     assert any(r.startswith('test -n "${SERVICE}"') for r in instructions(text, "RUN"))
     assert "$SERVICE" not in text  # always ${SERVICE}, as `dockerfile()` substitutes it
+
+
+def test_the_cli_image_is_a_target_of_the_same_dockerfile() -> None:
+    assert not (ROOT / "cli" / "Dockerfile").exists()
+    for name in ("provision", "privacy-worker"):
+        build = compose("compose.yaml")["services"][name]["build"]
+        assert build == {"context": ".", "dockerfile": "services/Dockerfile", "target": "cli"}
+    assert [i.split(" AS ")[-1] for i in instructions(DOCKERFILE.read_text(), "FROM")][-1] == (
+        "service"  # the default target: a service image
+    )
 
 
 @pytest.mark.parametrize("service", PROCESSES)

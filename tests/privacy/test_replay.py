@@ -24,11 +24,11 @@ from cohort_kit.eraser import ErasureWorker
 from cohort_kit.rebuild import rebuild
 from cohort_kit.redaction import UnexplainedGap, read_stream
 from cohort_kit.topology import provision
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import fresh_database
-from tests.harness import eventually, publish_event
+from tests.harness import AGAINST_SERVERS, eventually, publish_event
 from tests.harness import read_stream as stored_in
 from tests.privacy import history as h
 
@@ -151,11 +151,7 @@ async def _relayed(url: str) -> bool:
         await con.close()
 
 
-@settings(
-    max_examples=4,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(AGAINST_SERVERS, max_examples=4)
 @given(steps=st.lists(step, min_size=3, max_size=10))
 def test_a_rebuild_from_the_erased_log_equals_the_live_state(nats_url, pg_admin_dsn, steps):
     asyncio.run(live_then_rebuild(nats_url, pg_admin_dsn, events_of(steps)))

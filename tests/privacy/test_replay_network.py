@@ -32,10 +32,10 @@ from cohort_notification.app import definition as notification
 from cohort_reporting.app import definition as reporting
 from cohort_reporting.domain import Scope, figures_from_counts
 from cohort_reporting.store import count_facts
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.harness import eventually, publish_event
+from tests.harness import AGAINST_SERVERS, eventually, publish_event
 from tests.harness import read_stream as stored_in
 from tests.privacy import history as h
 from tests.privacy.network import SERVICES, network
@@ -204,11 +204,7 @@ async def live_then_rebuild(nats_url: str, pg_admin_dsn: str, events: list[dict]
         await nc.drain()
 
 
-@settings(
-    max_examples=1,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(AGAINST_SERVERS, max_examples=1)
 @given(steps=histories())
 @example(  # a promotion caused by an erasure, a certified person erased on the day
     steps=[

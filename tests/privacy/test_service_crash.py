@@ -30,7 +30,7 @@ from cohort_kit.erasure import confirmation_subject
 from cohort_kit.rebuild import rebuild
 
 from tests.conftest import fresh_database
-from tests.harness import eventually, publish_event
+from tests.harness import eventually, publish_event, value
 from tests.harness import read_stream as stored_in
 from tests.privacy import history as h
 from tests.privacy.test_replay import state
@@ -71,14 +71,6 @@ class Service:
         await self.proc.wait()
 
 
-async def one(url: str, sql: str, *args: Any) -> Any:
-    con = await asyncpg.connect(url)
-    try:
-        return await con.fetchval(sql, *args)
-    finally:
-        await con.close()
-
-
 async def confirmed(js: Any, request_id: str) -> bool:
     try:
         await js.get_last_msg("PRIVACY", confirmation_subject("enrolment", request_id))
@@ -117,8 +109,8 @@ async def test_an_erasing_service_killed_between_steps_resumes_to_the_same_end_s
         await service.kill()
         await tx.rollback()
         await lock.close()
-        assert await one(database_url, status, EA) == "confirmed"  # nothing half-done stayed
-        assert await one(database_url, status, EB) == "waitlisted"
+        assert await value(database_url, status, EA) == "confirmed"  # nothing half-done stayed
+        assert await value(database_url, status, EB) == "waitlisted"
         assert not await confirmed(js, first["id"])
 
         # 2. Back up: the unit comes back and completes; killed again right after it is
@@ -148,10 +140,10 @@ async def test_an_erasing_service_killed_between_steps_resumes_to_the_same_end_s
         await service.kill()
 
     # The end state of one clean erasure: A's seat withdrawn, B promoted into it, names gone.
-    assert await one(database_url, status, EA) == "cancelled"
-    assert await one(database_url, status, EB) == "confirmed"
+    assert await value(database_url, status, EA) == "cancelled"
+    assert await value(database_url, status, EB) == "confirmed"
     names = "SELECT given_name IS NULL AND email IS NULL FROM participants WHERE participant_id=$1"
-    assert await one(database_url, names, A) is True
+    assert await value(database_url, names, A) is True
     events = [json.loads(m.data) for m in await stored_in(js, "ENROLMENT")]
     cancelled = [e for e in events if e["type"] == "enrolment.cancelled.v1"]
     promoted = [
@@ -170,7 +162,7 @@ async def test_an_erasing_service_killed_between_steps_resumes_to_the_same_end_s
 
 async def _is(url: str, sql: str, arg: str, want: str) -> bool:
     try:
-        return await one(url, sql, arg) == want
+        return await value(url, sql, arg) == want
     except asyncpg.UndefinedTableError:  # the service is still migrating its database
         return False
 
@@ -179,7 +171,7 @@ async def _waiting_on_lock(admin_dsn: str, database_url: str) -> bool:
     """The service's erasure transaction is blocked on the person's row."""
     name = database_url.rsplit("/", 1)[1]
     return bool(
-        await one(
+        await value(
             admin_dsn,
             """SELECT count(*) FROM pg_stat_activity
                WHERE datname = $1 AND wait_event_type = 'Lock'""",
@@ -190,5 +182,6 @@ async def _waiting_on_lock(admin_dsn: str, database_url: str) -> bool:
 
 async def _drained(js: Any, database_url: str) -> bool:
     info = await js.consumer_info("INTAKE", "enrolment-intake")
-    unpublished = await one(database_url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    sql = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+    unpublished = await value(database_url, sql)
     return info.num_pending == 0 and info.num_ack_pending == 0 and unpublished == 0

@@ -11,9 +11,10 @@ import pytest
 from cohort_contracts.values import OrganisationKind, Sex
 from cohort_reporting.domain import RATINGS, Scope, SessionRow, figures_from_counts
 from cohort_reporting.store import count_facts
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.harness import AGAINST_SERVERS
 from tests.reporting import oracle
 from tests.reporting.oracle import (
     AssessmentRow,
@@ -122,11 +123,7 @@ def histories(draw: st.DrawFn) -> Facts:
     return facts
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(AGAINST_SERVERS, max_examples=60)
 @given(history=histories())
 async def test_sql_and_a_python_recount_give_the_same_figures(
     projections: asyncpg.Connection, history: Facts

@@ -31,44 +31,25 @@ pytestmark = pytest.mark.unit
 
 
 def session_data(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "session_id": "iom:com-2023-06-emm2",
         "course_id": "iom:emm2-national",
-        "office": "IOM Comoros",
-        "country": "COM",
-        "city": "Moroni",
         "venue": None,
-        "start_date": "2023-06-05",
-        "end_date": "2023-06-09",
-        "timezone": "Indian/Comoro",
-        "mode": "in_person",
         "languages": ["fr", "ar"],
         "capacity": 30,
-        "waitlist_capacity": 2,
-        "enrolment_closes_at": "2023-05-29T17:00:00+03:00",
         "organiser_email": "emm.comoros@iom-training.example",
     }
-    data.update(changes)
-    return data
+    return factories.session_data(**{**fields, **changes})
 
 
 def participant_data(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "participant_id": "iom:p-com-0001",
-        "given_name": "Fatima",
-        "family_name": "Said Ali",
+    pid = changes.pop("participant_id", "iom:p-com-0001")
+    fields: dict[str, Any] = {
         "email": "f.saidali@miidat.example",
         "phone": "+2693321234",
-        "sex": "female",
-        "nationality": "COM",
-        "country_of_residence": "COM",
-        "organisation": {"name": "MIIDAT", "kind": "government"},
         "position": "Conseillère technique",
-        "preferred_language": "fr",
-        "consent": {"contact": True, "statistics": True},
     }
-    data.update(changes)
-    return data
+    return dict(factories.participant(pid, **{**fields, **changes})["data"])
 
 
 def body(event_type: str, data: dict[str, Any], **attrs: Any) -> bytes:

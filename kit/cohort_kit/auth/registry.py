@@ -113,33 +113,21 @@ class Registry:
                 )
             )
         for code, spec in (data.get("ministries") or {}).items():
-            spec = spec or {}
-            users = tuple(u.lower() for u in spec.get("users") or [f"ministry-{code}"])
-            orgs.append(
-                Organisation(
-                    f"ministry:{code}",
-                    "ministry",
-                    spec.get("name") or code,
-                    frozenset({report_scope("country", code)}),
-                    f"MINISTRY_{code}",
-                    users,
-                )
-            )
+            scope = report_scope("country", code)
+            orgs.append(_reader("ministry", code, spec or {}, scope, f"MINISTRY_{code}"))
         for donor, spec in (data.get("donors") or {}).items():
             spec = spec or {}
-            users = tuple(u.lower() for u in spec.get("users") or [f"donor-{donor}"])
-            orgs.append(
-                Organisation(
-                    f"donor:{donor}",
-                    "donor",
-                    spec.get("name") or donor,
-                    # Reports name donors as the sessions' events do (`European Union`).
-                    frozenset({report_scope("donor", spec.get("name") or donor)}),
-                    f"DONOR_{donor.upper()}",
-                    users,
-                )
-            )
+            # Reports name donors as the sessions' events do (`European Union`).
+            scope = report_scope("donor", spec.get("name") or donor)
+            orgs.append(_reader("donor", donor, spec, scope, f"DONOR_{donor.upper()}"))
         return cls(orgs)
+
+
+def _reader(kind: str, token: str, spec: dict[str, Any], scope: str, account: str) -> Organisation:
+    """A ministry or a donor: it reads the reports of its one scope, nothing else."""
+    users = tuple(u.lower() for u in spec.get("users") or [f"{kind}-{token}"])
+    name = spec.get("name") or token
+    return Organisation(f"{kind}:{token}", kind, name, frozenset({scope}), account, users)
 
 
 def report_subjects(org: Organisation) -> list[str]:

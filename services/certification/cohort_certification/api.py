@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from cohort_kit import Runtime
@@ -45,6 +46,11 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
     pages = VerifyPages(pool, settings, urls)
     router.include_router(pages.router())
 
+    # What anyone holding the link may fetch.
+    by_url = partial(
+        router.get, dependencies=[public("credentials are shared by their unguessable URL")]
+    )
+
     async def load(url_id: str) -> Any:
         async with pool().acquire() as con:
             row = await store.certificate_by_url_id(con, url_id)
@@ -55,11 +61,7 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
             raise HTTPException(410, "the holder's data was erased; the holder keeps the copy")
         return row
 
-    @router.get(
-        "/credentials/{url_id}.pdf",
-        summary="The printable certificate",
-        dependencies=[public("credentials are shared by their unguessable URL")],
-    )
+    @by_url("/credentials/{url_id}.pdf", summary="The printable certificate")
     async def credential_pdf(url_id: str) -> Response:
         row = await load(url_id)
         agency = row["agency"]
@@ -74,11 +76,7 @@ def make_api(runtime: Runtime, settings: CertificationSettings) -> APIRouter:
         )
         return Response(body, media_type="application/pdf")
 
-    @router.get(
-        "/credentials/{url_id}",
-        summary="The signed OB 3.0 credential",
-        dependencies=[public("credentials are shared by their unguessable URL")],
-    )
+    @by_url("/credentials/{url_id}", summary="The signed OB 3.0 credential")
     async def credential(url_id: str) -> Response:
         row = await load(url_id)
         return JSONResponse(row["credential"], media_type=LD_JSON)

@@ -6,6 +6,7 @@ of another agency answers 404, exactly like an id that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from . import store
+from .domain import SessionFacts
 
 if TYPE_CHECKING:
     from cohort_kit import Runtime
@@ -87,53 +89,26 @@ def make_api(runtime: Runtime) -> APIRouter:
         assert runtime.pool is not None, "the service is not started"
         return runtime.pool
 
-    @api.get(
-        "/sessions/{session_id}/roster",
-        response_model=Roster,
-        responses=NOT_FOUND,
-        summary="A session's enrolments: status, seat, waitlist position.",
-    )
-    async def roster(session_id: str, caller: Principal = require("roster")) -> Any:
-        agencies = caller.values(ROSTER)
-        async with pool().acquire() as con:
-            session = await store.visible_session(con, session_id, agencies=agencies)
-            if session is None:
-                return _unknown("session", session_id)
-            rows = await store.roster(con, session_id, agencies=agencies)
-        return Roster(
-            session_id=session_id,
-            status=session.status,
-            capacity=session.capacity,
-            waitlist_capacity=session.waitlist_capacity,
-            enrolments=[_enrolment(r) for r in rows],
-        )
+    def session_view(read: SessionRead) -> Callable[..., Awaitable[Any]]:
+        async def view(session_id: str, caller: Principal = require("roster")) -> Any:
+            agencies = caller.values(ROSTER)
+            async with pool().acquire() as con:
+                session = await store.visible_session(con, session_id, agencies=agencies)
+                if session is None:
+                    return _unknown("session", session_id)
+                return await read(con, session, agencies)
 
-    @api.get(
-        "/sessions/{session_id}/counts",
-        response_model=Counts,
-        responses=NOT_FOUND,
-        summary="How many are confirmed, waitlisted, rejected, cancelled; outcomes.",
-    )
-    async def counts(session_id: str, caller: Principal = require("roster")) -> Any:
-        agencies = caller.values(ROSTER)
-        async with pool().acquire() as con:
-            session = await store.visible_session(con, session_id, agencies=agencies)
-            if session is None:
-                return _unknown("session", session_id)
-            by_status = await store.counts(con, session_id, agencies=agencies)
-            outcomes = await store.outcome_counts(con, session_id, agencies=agencies)
-        confirmed = by_status.get("confirmed", 0)
-        return Counts(
-            session_id=session_id,
-            status=session.status,
-            capacity=session.capacity,
-            waitlist_capacity=session.waitlist_capacity,
-            confirmed=confirmed,
-            waitlisted=by_status.get("waitlisted", 0),
-            rejected=by_status.get("rejected", 0),
-            cancelled=by_status.get("cancelled", 0),
-            seats_free=max(session.capacity - confirmed, 0),
-            outcomes=outcomes,
+        return view
+
+    for name, (model, read, summary) in SESSION_VIEWS.items():
+        api.add_api_route(
+            f"/sessions/{{session_id}}/{name}",
+            session_view(read),
+            methods=["GET"],
+            name=name,
+            response_model=model,
+            responses=NOT_FOUND,
+            summary=summary,
         )
 
     @api.get(
@@ -158,19 +133,52 @@ def make_api(runtime: Runtime) -> APIRouter:
     return api
 
 
+async def _roster(con: asyncpg.Connection, session: SessionFacts, agencies: Any) -> Roster:
+    rows = await store.roster(con, session.session_id, agencies=agencies)
+    return Roster(**_about(session), enrolments=[_enrolment(r) for r in rows])
+
+
+async def _counts(con: asyncpg.Connection, session: SessionFacts, agencies: Any) -> Counts:
+    by_status = await store.counts(con, session.session_id, agencies=agencies)
+    outcomes = await store.outcome_counts(con, session.session_id, agencies=agencies)
+    confirmed = by_status.get("confirmed", 0)
+    return Counts(
+        **_about(session),
+        confirmed=confirmed,
+        waitlisted=by_status.get("waitlisted", 0),
+        rejected=by_status.get("rejected", 0),
+        cancelled=by_status.get("cancelled", 0),
+        seats_free=max(session.capacity - confirmed, 0),
+        outcomes=outcomes,
+    )
+
+
+SessionRead = Callable[[asyncpg.Connection, SessionFacts, Any], Awaitable[BaseModel]]
+# What a roster reader sees of a session it may see (else 404): name, model, summary, reader.
+SESSION_VIEWS: dict[str, tuple[type[BaseModel], SessionRead, str]] = {
+    "roster": (Roster, _roster, "A session's enrolments: status, seat, waitlist position."),
+    "counts": (
+        Counts,
+        _counts,
+        "How many are confirmed, waitlisted, rejected, cancelled; outcomes.",
+    ),
+}
+
+
+def _about(session: SessionFacts) -> dict[str, Any]:
+    """What every view of a session starts with."""
+    return {
+        "session_id": session.session_id,
+        "status": session.status,
+        "capacity": session.capacity,
+        "waitlist_capacity": session.waitlist_capacity,
+    }
+
+
 def _enrolment(row: asyncpg.Record) -> Enrolment:
-    return Enrolment(
-        enrolment_id=row["enrolment_id"],
-        session_id=row["session_id"],
-        participant_id=row["participant_id"],
-        status=row["status"],
-        seat=row["seat"],
-        waitlist_position=row["position"],
-        reason=row["reason"],
-        promoted_from_waitlist=row["promoted"],
-        nominated_by=row["nominated_by"],
-        requested_at=row["requested_at"],
-        outcome=row["outcome"],
+    # The columns of the same name, and the two the API names for its readers.
+    return Enrolment.model_validate(
+        {**row, "waitlist_position": row["position"], "promoted_from_waitlist": row["promoted"]}
     )
 
 

@@ -10,6 +10,8 @@ completions `completion.py`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import structlog
@@ -158,17 +160,15 @@ async def enrolment_withdrawn(unit: Unit[EnrolmentWithdrawn, Deps]) -> None:
 @intake.on(AttendanceRecorded, emits=COMPLETED)
 async def attendance_recorded(unit: Unit[AttendanceRecorded, Deps]) -> None:
     a = unit.payload
-    session = await _room(unit, a.session_id, a.participant_id)
-    await store.record_attendance(unit.con, a, unit.event.time)
-    await complete_if_closed(unit, session)
+    record = partial(store.record_attendance, unit.con, a, unit.event.time)
+    await _from_the_room(unit, a.session_id, a.participant_id, record)
 
 
 @intake.on(AssessmentRecorded, emits=COMPLETED)
 async def assessment_recorded(unit: Unit[AssessmentRecorded, Deps]) -> None:
     a = unit.payload
-    session = await _room(unit, a.session_id, a.participant_id)
-    await store.record_assessment(unit.con, a, unit.event.time)
-    await complete_if_closed(unit, session)
+    record = partial(store.record_assessment, unit.con, a, unit.event.time)
+    await _from_the_room(unit, a.session_id, a.participant_id, record)
 
 
 @intake.on(EvaluationSubmitted, emits=COMPLETED)
@@ -176,9 +176,8 @@ async def evaluation_submitted(unit: Unit[EvaluationSubmitted, Deps]) -> None:
     e = unit.payload
     if e.participant_id is None:
         return  # anonymous: counts for reports, not for anyone's completion
-    session = await _room(unit, e.session_id, e.participant_id)
-    await store.record_evaluation(unit.con, e.session_id, e.participant_id)
-    await complete_if_closed(unit, session)
+    record = partial(store.record_evaluation, unit.con, e.session_id, e.participant_id)
+    await _from_the_room(unit, e.session_id, e.participant_id, record)
 
 
 # --- the steps the handlers share ------------------------------------------------------------
@@ -189,9 +188,16 @@ async def _known_session(unit: Unit[Any, Deps], session_id: str) -> SessionFacts
     return must_know(unit, session, "unknown_session", f"session {session_id}")
 
 
-async def _room(unit: Unit[Any, Deps], session_id: str, participant_id: str) -> SessionFacts:
-    """A fact from the room needs the participant's enrolment in the session."""
+async def _from_the_room(
+    unit: Unit[Any, Deps],
+    session_id: str,
+    participant_id: str,
+    record: Callable[[], Awaitable[None]],
+) -> None:
+    """A fact from the room needs the participant's enrolment in the session: `record` it
+    then, and complete the participant if the session is already closed (a late fact)."""
     session = await _known_session(unit, session_id)
     if not await store.has_enrolment(unit.con, session_id, participant_id):
         must_know(unit, None, "unknown_enrolment", f"{participant_id} in {session_id}")
-    return session
+    await record()
+    await complete_if_closed(unit, session)

@@ -31,35 +31,28 @@ async def _queue_key(unit: Request) -> int:
     return unit.stream_seq if unit.stream_seq is not None else await store.next_queue_key(unit.con)
 
 
-async def _insert(unit: Request, status: str, seat: int | None, reason: str | None) -> None:
+async def _new(unit: Request) -> store.NewEnrolment:
     req = unit.payload
+    return store.NewEnrolment(
+        req.enrolment_id,
+        req.session_id,
+        req.participant_id,
+        unit.event.agency,
+        req.nominated_by,
+        await _queue_key(unit),
+        unit.event.time,
+    )
+
+
+async def _insert(unit: Request, status: str, seat: int | None, reason: str | None) -> None:
     await store.insert_enrolment(
-        unit.con,
-        enrolment_id=req.enrolment_id,
-        session_id=req.session_id,
-        participant_id=req.participant_id,
-        agency=unit.event.agency,
-        nominated_by=req.nominated_by,
-        status=status,
-        seat=seat,
-        queue_key=await _queue_key(unit),
-        reason=reason,
-        requested_at=unit.event.time,
+        unit.con, await _new(unit), status=status, seat=seat, reason=reason
     )
 
 
 async def confirm_new(unit: Request, session: SessionFacts) -> None:
-    req = unit.payload
-    seat = await store.insert_confirmed(  # the lowest free seat, chosen by the INSERT
-        unit.con,
-        enrolment_id=req.enrolment_id,
-        session_id=req.session_id,
-        participant_id=req.participant_id,
-        agency=unit.event.agency,
-        nominated_by=req.nominated_by,
-        queue_key=await _queue_key(unit),
-        requested_at=unit.event.time,
-    )
+    # The lowest free seat, chosen by the INSERT.
+    seat = await store.insert_confirmed(unit.con, await _new(unit))
     if seat is None:  # the decision read the same rows under the same lock: a bug if seen
         raise RuntimeError(f"no free seat in {session.session_id} for a confirmed request")
     await _emit_confirmed(unit, unit.payload.model_dump(), seat, promoted=False)

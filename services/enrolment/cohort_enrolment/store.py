@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -203,48 +203,34 @@ async def next_queue_key(con: Con) -> int:
     return await con.fetchval("SELECT nextval('enrolment_queue')")  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class NewEnrolment:
+    """A request as every new enrolment row records it, whatever is decided for it."""
+
+    enrolment_id: str
+    session_id: str
+    participant_id: str
+    agency: str
+    nominated_by: str | None
+    queue_key: int
+    requested_at: datetime
+
+
 async def insert_enrolment(
-    con: Con,
-    *,
-    enrolment_id: str,
-    session_id: str,
-    participant_id: str,
-    agency: str,
-    nominated_by: str | None,
-    status: str,
-    seat: int | None,
-    queue_key: int,
-    reason: str | None,
-    requested_at: datetime,
+    con: Con, new: NewEnrolment, *, status: str, seat: int | None, reason: str | None
 ) -> None:
     await con.execute(
         """INSERT INTO enrolments (enrolment_id, session_id, participant_id, agency, nominated_by,
-                                   status, seat, queue_key, reason, requested_at)
+                                   queue_key, requested_at, status, seat, reason)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
-        enrolment_id,
-        session_id,
-        participant_id,
-        agency,
-        nominated_by,
+        *astuple(new),
         status,
         seat,
-        queue_key,
         reason,
-        requested_at,
     )
 
 
-async def insert_confirmed(
-    con: Con,
-    *,
-    enrolment_id: str,
-    session_id: str,
-    participant_id: str,
-    agency: str,
-    nominated_by: str | None,
-    queue_key: int,
-    requested_at: datetime,
-) -> int | None:
+async def insert_confirmed(con: Con, new: NewEnrolment) -> int | None:
     """Confirm a new request on the lowest free seat, in one statement (under the session
     lock): the seat is chosen and the capacity checked by the INSERT itself. Returns the
     seat, or None when the session has no seat left (then nothing is written)."""
@@ -260,13 +246,7 @@ async def insert_confirmed(
              FROM sessions s
             WHERE s.session_id = $2 AND (SELECT count(*) FROM taken) < s.capacity
            RETURNING seat""",
-        enrolment_id,
-        session_id,
-        participant_id,
-        agency,
-        nominated_by,
-        queue_key,
-        requested_at,
+        *astuple(new),
     )
 
 

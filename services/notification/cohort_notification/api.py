@@ -41,25 +41,23 @@ def _out(rows: list[Any]) -> list[Delivery]:
 def make_api(runtime: Any) -> APIRouter:
     api = APIRouter(prefix="/notifications", tags=["notifications"])
 
+    async def deliveries(column: str, value: str, caller: Principal) -> list[Delivery]:
+        """The deliveries whose `column` is `value`, of the caller's agencies."""
+        agencies = caller.values(ROSTER)
+        async with runtime.pool.acquire() as con:
+            return _out(await store.deliveries_where(con, column, value, agencies=agencies))
+
     @api.get("/participants/{participant_id}/deliveries", response_model=list[Delivery])
     async def participant_deliveries(
         participant_id: str, caller: Principal = require("roster")
     ) -> list[Delivery]:
-        agencies = caller.values(ROSTER)
-        async with runtime.pool.acquire() as con:
-            rows = await store.deliveries_where(
-                con, "participant_id", participant_id, agencies=agencies
-            )
-            return _out(rows)
+        return await deliveries("participant_id", participant_id, caller)
 
     @api.get("/sessions/{session_id}/deliveries", response_model=list[Delivery])
     async def session_deliveries(
         session_id: str, caller: Principal = require("roster")
     ) -> list[Delivery]:
-        agencies = caller.values(ROSTER)
-        async with runtime.pool.acquire() as con:
-            rows = await store.deliveries_where(con, "session_id", session_id, agencies=agencies)
-            return _out(rows)
+        return await deliveries("session_id", session_id, caller)
 
     @api.post("/deliveries/{delivery}/resend", response_model=Delivery, status_code=202)
     async def resend(delivery: str, caller: Principal = require("roster")) -> Delivery:

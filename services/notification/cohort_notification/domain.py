@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-LANGUAGES = ("en", "fr", "ar")
+from cohort_kit.languages import LANGUAGES as LANGUAGES  # re-exported: render.py, tests
+
 FALLBACK = "en"
 _IDS = uuid.UUID("2b0f4b8e-52a1-4c1f-8d7e-6c5f1e0a9d33")
 

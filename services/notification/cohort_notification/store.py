@@ -172,21 +172,21 @@ async def add_page_link(
 
 async def page_link_for(con: Con, cause: str, participant_id: str) -> asyncpg.Record | None:
     """The link made for one message: same cause, same participant."""
-    return await con.fetchrow(
-        "SELECT * FROM page_links WHERE cause = $1 AND participant_id = $2 "
-        "ORDER BY expires_at DESC, received_at DESC LIMIT 1",
-        cause,
-        participant_id,
-    )
+    return await _longest_link(con, "cause = $1 AND participant_id = $2", cause, participant_id)
 
 
 async def latest_page_link(con: Con, participant_id: str, now: datetime) -> asyncpg.Record | None:
     """The participant's link that stays valid longest, if one is still valid at `now`."""
+    return await _longest_link(con, "participant_id = $1 AND expires_at > $2", participant_id, now)
+
+
+async def _longest_link(con: Con, where: str, *args: Any) -> asyncpg.Record | None:
+    """Of the links `where` (a fixed condition on $1, $2...) selects, the one that stays
+    valid longest (the later received of equals)."""
     return await con.fetchrow(
-        "SELECT * FROM page_links WHERE participant_id = $1 AND expires_at > $2 "
+        f"SELECT * FROM page_links WHERE {where} "
         "ORDER BY expires_at DESC, received_at DESC LIMIT 1",
-        participant_id,
-        now,
+        *args,
     )
 
 

@@ -215,74 +215,50 @@ def dashboard_view(
     rate = completion.get("rate_percent")
     cascade_people = trainers.get("cascade_participants_trained")
     mean_gain = gain.get("mean_gain")
+
+    def counted(data: dict[str, Any], key: str) -> str:  # in a note: 0 when absent
+        return number(data.get(key) or 0, lang)
+
+    def or_hidden(value: Any) -> str:  # in a note: a figure, or that it is hidden
+        return number(value, lang) if value is not None else t["hidden"].lower()
+
+    def card(cid: str, path: str, note: str, shown: str | None = None) -> Card:
+        """The card of the figure at `path` (`section.key`)."""
+        head, _, key = path.partition(".")
+        return _card(cid, section(f, head).get(key), path, hidden, lang, note, shown)
+
     cards = [
-        _card(
-            "participants-trained",
-            section(f, "participants").get("trained"),
-            "participants.trained",
-            hidden,
-            lang,
-            t["participants_trained_note"],
-        ),
-        _card(
+        card("participants-trained", "participants.trained", t["participants_trained_note"]),
+        card(
             "sessions-delivered",
-            sessions.get("delivered"),
             "sessions.delivered",
-            hidden,
-            lang,
             t["sessions_delivered_note"].format(
-                scheduled=number(sessions.get("scheduled") or 0, lang),
-                cancelled=number(sessions.get("cancelled") or 0, lang),
+                scheduled=counted(sessions, "scheduled"), cancelled=counted(sessions, "cancelled")
             ),
         ),
-        _card(
+        card(
             "completion-rate",
-            rate,
             "completion.rate_percent",
-            hidden,
-            lang,
-            t["completion_rate_note"].format(
-                decided=number(completion.get("decided") or 0, lang)
-                if completion.get("decided") is not None
-                else t["hidden"].lower()
-            ),
+            t["completion_rate_note"].format(decided=or_hidden(completion.get("decided"))),
             shown=(f"{number(rate, lang)}٪" if lang == "ar" else f"{number(rate, lang)} %")
             if rate is not None
             else None,
         ),
-        _card(
+        card(
             "knowledge-gain",
-            mean_gain,
             "knowledge_gain.mean_gain",
-            hidden,
-            lang,
             t["knowledge_gain_note"].format(
-                pre=number(gain.get("mean_pre") or 0, lang),
-                post=number(gain.get("mean_post") or 0, lang),
+                pre=counted(gain, "mean_pre"), post=counted(gain, "mean_post")
             ),
             shown=t["knowledge_gain_value"].format(gain=number(mean_gain, lang))
             if mean_gain is not None
             else None,
         ),
-        _card(
-            "trainers-certified",
-            trainers.get("certified"),
-            "trainers.certified",
-            hidden,
-            lang,
-            t["trainers_certified_note"],
-        ),
-        _card(
+        card("trainers-certified", "trainers.certified", t["trainers_certified_note"]),
+        card(
             "cascade-sessions",
-            trainers.get("cascade_sessions"),
             "trainers.cascade_sessions",
-            hidden,
-            lang,
-            t["cascade_sessions_note"].format(
-                people=number(cascade_people, lang)
-                if cascade_people is not None
-                else t["hidden"].lower()
-            ),
+            t["cascade_sessions_note"].format(people=or_hidden(cascade_people)),
         ),
     ]
     panels = [

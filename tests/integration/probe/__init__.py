@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from cohort_kit import NotYetApplicable, Router, ServiceDefinition, ServiceSettings, Unit
+from cohort_kit import NotYetApplicable, Router, Runtime, ServiceDefinition, ServiceSettings, Unit
 
 from tests.harness import quick_settings
 
@@ -49,3 +49,19 @@ def definition() -> ServiceDefinition:
 
 def settings(nats_url: str, database_url: str, **extra: object) -> ServiceSettings:
     return quick_settings(ServiceSettings, nats_url, database_url, **extra)
+
+
+async def start_as_enrolment(nats_url: str, database_url: str) -> Runtime:
+    """The probe, calm, under enrolment's name (on enrolment's NATS user, it runs with that
+    service's permissions: it consumes enrolment-intake, publishes to ENROLMENT). The caller
+    stops it."""
+    as_enrolment = ServiceDefinition(
+        name="enrolment",
+        routers={"enrolment-intake": router},
+        migrations=definition().migrations,
+        publishes_to=("ENROLMENT",),
+    )
+    behaviour.update(drop_connection_on_attempts=0, not_yet_until_attempt=0, slow_seconds=0)
+    runtime = Runtime(as_enrolment, settings(nats_url, database_url))
+    await runtime.start()
+    return runtime
