@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cohort_enrolment.app import definition
 from cohort_enrolment.deps import Deps
-from cohort_enrolment.pagelinks import LinkIssuer
+from cohort_enrolment.participant.issuing import LinkIssuer
 from cohort_kit import Runtime
 
 from tests.enrolment import builders as b

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from cohort_enrolment.links import Signer, page_url
+from cohort_enrolment.participant.links import Signer, page_url
 from cohort_kit import Runtime
 
 from tests import harness

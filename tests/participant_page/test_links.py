@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cohort_enrolment.links import Opened, Refusal, Signer
-from cohort_enrolment.pageview import status_of, verify_url
+from cohort_enrolment.participant.links import Opened, Refusal, Signer
+from cohort_enrolment.participant.view import status_of, verify_url
 from cohort_enrolment.texts import TEXTS, accepted, language
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,7 @@ from html import unescape
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
-from cohort_enrolment.links import Signer
+from cohort_enrolment.participant.links import Signer
 
 from tests.harness import eventually, publish_event
 from tests.participant_page.conftest import Served

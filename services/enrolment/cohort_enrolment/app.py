@@ -9,7 +9,7 @@ from . import deps, erasure
 from .api import make_api
 from .certificates import certificates
 from .handlers import intake
-from .page import make_page
+from .participant.page import make_page
 from .settings import EnrolmentSettings
 
 

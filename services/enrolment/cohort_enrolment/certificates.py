@@ -21,7 +21,7 @@ certificates = Router()
 async def certificate_issued(unit: Unit[CertificateIssued, Deps]) -> None:
     c = unit.payload
     await store.record_certificate(unit.con, c, agency=unit.event.agency)
-    # A fresh page link for the certificate notice (see pagelinks).
+    # A fresh page link for the certificate notice (see participant.issuing).
     await unit.deps.links.with_message(unit, c.participant_id, key=f"link:{c.certificate_id}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .pagelinks import LinkIssuer
+from .participant.issuing import LinkIssuer
 from .settings import EnrolmentSettings
 
 

@@ -17,7 +17,7 @@ from babel import Locale
 from babel.dates import format_date, format_interval
 from cohort_kit.text import shown
 
-from .texts import TEXTS, localised
+from ..texts import TEXTS, localised
 
 Row = Mapping[str, Any]
 LIVE_OR_DONE = {"confirmed", "waitlisted", "completed", "attended", "not_completed"}

@@ -29,9 +29,9 @@ from cohort_contracts.enrolments import ParticipantLinkRequested
 from cohort_kit import Unit
 from cohort_kit.emitting import emit
 
-from . import store
+from .. import store
+from ..settings import EnrolmentSettings
 from .links import Signer, page_url
-from .settings import EnrolmentSettings
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]

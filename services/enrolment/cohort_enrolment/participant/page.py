@@ -23,15 +23,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.background import BackgroundTask
 
-from . import store
+from .. import store
+from ..texts import TEXTS, accepted, language
 from .links import PAGE_PATH, Opened, Refusal
-from .pageview import page_view
-from .texts import TEXTS, accepted, language
+from .view import page_view
 
 if TYPE_CHECKING:
     from cohort_kit import Runtime
 
-    from .pagelinks import LinkIssuer
+    from .issuing import LinkIssuer
 
 log = structlog.get_logger(__name__)
 HERE = Path(__file__).parent
