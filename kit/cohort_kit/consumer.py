@@ -79,6 +79,16 @@ def park(reason: str, detail: str) -> Fate:
     return Fate("park", "dead_lettered", reason, detail)
 
 
+# After a handler raised in an optimistic batch, this many batches keep a savepoint per
+# message: a run of failures (events waiting for facts) costs one wasted attempt, not one
+# per batch.
+CAREFUL_BATCHES = 8
+
+
+class _HandlerRaised(Exception):
+    """A handler raised in a batch without savepoints: roll the whole batch back."""
+
+
 @dataclass
 class Item:
     """One message of a batch: what was parsed from it and, once decided, its fate."""
@@ -128,6 +138,7 @@ class MessageProcessor:
         self.deps, self.settings = deps, settings  # handed to every handler in its Unit
         self.in_flight = 0
         self.draining = False
+        self._careful_left = 0  # batches still to apply with savepoints after a failure
 
     async def process(self, msg: Msg) -> str:
         """Decide one message's fate; return the outcome (also counted in metrics)."""
@@ -213,7 +224,7 @@ class MessageProcessor:
         if not todo:
             return
         try:
-            await self._apply_together(todo)
+            await self._apply_optimistic_or_careful(todo)
         except Exception as exc:
             # The batch as a whole did not commit (connection lost, commit refused): none of
             # it is durable, so each message is applied alone, exactly as without batches.
@@ -221,6 +232,26 @@ class MessageProcessor:
             for item in todo:
                 item.fate = None
                 await self._apply_alone(item)
+
+    async def _apply_optimistic_or_careful(self, todo: list[Item]) -> None:
+        """Optimistic first (docs/decisions/0008): no savepoints; if a handler raises, the
+        whole transaction is rolled back and the batch applied again with a savepoint per
+        message, as will the next `CAREFUL_BATCHES` (failures tend to come in runs)."""
+        if self._careful_left > 0:
+            self._careful_left -= 1
+            await self._apply_together(todo, savepoints=True)
+            return
+        try:
+            await self._apply_together(todo, savepoints=False)
+        except _HandlerRaised as raised:
+            log.debug(
+                "a handler raised in an optimistic batch; again with savepoints",
+                error=repr(raised.__cause__),
+            )
+            self._careful_left = CAREFUL_BATCHES
+            for item in todo:
+                item.fate = None
+            await self._apply_together(todo, savepoints=True)
 
     async def _apply_alone(self, item: Item) -> None:
         item.bind(self.service, self.consumer.durable)
@@ -248,7 +279,7 @@ class MessageProcessor:
                 await self._run(con, item)
                 return True
 
-    async def _apply_together(self, items: list[Item]) -> None:
+    async def _apply_together(self, items: list[Item], *, savepoints: bool = True) -> None:
         """Several messages, one transaction, in stream order.
 
         Ownership is enforced per message just before its handler and outside its
@@ -267,7 +298,7 @@ class MessageProcessor:
             owners = await ownership.prefetch(con, [i.event for i in items])  # type: ignore[misc]
             with outbox.batched(con) as rows, ownership.batched(owners):
                 for item in items:
-                    await self._apply_in_batch(con, item, fresh, taken, rows, owners)
+                    await self._apply_in_batch(con, item, fresh, taken, rows, owners, savepoints)
                 await owners.flush(con)  # a claim race: the batch goes one at a time
                 await rows.flush()
 
@@ -279,6 +310,7 @@ class MessageProcessor:
         taken: set[inbox.Key],
         rows: outbox.OutboxBatch,
         owners: ownership.Batch,
+        savepoints: bool,
     ) -> None:
         event = item.event
         assert event is not None
@@ -304,6 +336,13 @@ class MessageProcessor:
             return
         if not first_time:
             item.fate = DUPLICATE
+            return
+        if not savepoints:
+            try:
+                await self._run(con, item)
+            except Exception as exc:  # roll the whole batch back: `_apply_optimistic_or_careful`
+                raise _HandlerRaised from exc
+            item.fate = APPLIED
             return
         mark = rows.mark()
         # A savepoint per message, never released: one round trip instead of two, and a
