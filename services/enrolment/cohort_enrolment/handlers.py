@@ -108,7 +108,13 @@ async def session_closed(unit: Unit[SessionClosed, Deps]) -> None:
 @intake.on(EnrolmentRequested, emits=[*SEATS, EnrolmentRejected, *COMPLETED])
 async def enrolment_requested(unit: Unit[EnrolmentRequested, Deps]) -> None:
     req = unit.payload
-    occ = await store.request_facts(unit.con, req)  # the session locked, then counted
+    occ = await store.request_seat(  # the session locked, counted, and perhaps a seat taken
+        unit.con,
+        req,
+        agency=unit.event.agency,
+        queue_key=unit.stream_seq,
+        at=unit.event.time,
+    )
     session = store.session_of(occ)
     if occ["already_decided"]:
         log.info("enrolment already decided; request ignored", enrolment_id=req.enrolment_id)
@@ -126,8 +132,12 @@ async def enrolment_requested(unit: Unit[EnrolmentRequested, Deps]) -> None:
         requested_at=unit.event.time,
         nominated_by=req.nominated_by,
     )
+    seat = occ["seat"]
+    if seat is not None and decision.verdict != "confirm":  # the SQL's guess disagrees: undo
+        log.error("request_seat took a seat the domain does not give", verdict=decision.verdict)
+        await store.take_back_seat(unit.con, req.enrolment_id)
     if decision.verdict == "confirm":
-        await seating.confirm_new(unit, session)
+        await seating.confirm_new(unit, session, seat=seat)
     elif decision.verdict == "waitlist":
         await seating.waitlist_new(unit, session)
     else:

@@ -48,9 +48,10 @@ async def _insert(unit: Request, status: str, seat: int | None, reason: str | No
     )
 
 
-async def confirm_new(unit: Request, session: SessionFacts) -> None:
+async def confirm_new(unit: Request, session: SessionFacts, *, seat: int | None = None) -> None:
+    """Confirm a new request; `seat` when `store.request_seat` already wrote its row."""
     req = unit.payload
-    seat = await store.insert_confirmed(  # the lowest free seat, chosen by the INSERT
+    seat = seat or await store.insert_confirmed(  # the lowest free seat, chosen by the INSERT
         unit.con,
         enrolment_id=req.enrolment_id,
         session_id=req.session_id,
