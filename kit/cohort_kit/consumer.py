@@ -90,6 +90,18 @@ class _HandlerRaised(Exception):
 
 
 @dataclass
+class _Batch:
+    """What the messages of one batch transaction share."""
+
+    con: asyncpg.Connection
+    fresh: set[inbox.Key]  # inbox rows the batch wrote (new events)
+    taken: set[inbox.Key]  # events met so far in the batch
+    rows: outbox.OutboxBatch
+    owners: ownership.Batch
+    savepoints: bool
+
+
+@dataclass
 class Item:
     """One message of a batch: what was parsed from it and, once decided, its fate."""
 
@@ -100,6 +112,11 @@ class Item:
     final: bool = False
     stream_seq: int | None = None
     fate: Fate | None = None
+    unit: Unit[Any, Any] | None = None  # built early when the route works `ahead`
+
+    def reset(self) -> None:
+        """Undecided again: the batch is applied anew."""
+        self.fate, self.unit = None, None
 
     def bind(self, service: str, durable: str) -> None:
         """This message's keys on every log line. Every key is set (`...` hides one), which
@@ -242,7 +259,7 @@ class MessageProcessor:
             # it is durable, so each message is applied alone, exactly as without batches.
             log.warning("batch not applied; applying its messages one at a time", error=repr(exc))
             for item in todo:
-                item.fate = None
+                item.reset()
                 await self._apply_alone(item)
 
     async def _apply_optimistic_or_careful(self, todo: list[Item]) -> None:
@@ -262,7 +279,7 @@ class MessageProcessor:
             )
             self._careful_left = CAREFUL_BATCHES
             for item in todo:
-                item.fate = None
+                item.reset()
             await self._apply_together(todo, savepoints=True)
 
     async def _apply_alone(self, item: Item) -> None:
@@ -306,50 +323,66 @@ class MessageProcessor:
         handled = [i for i in items if i.handler is not None]
         async with self.pool.acquire() as con, con.transaction():
             fresh = await inbox.record_many(con, durable, [i.event for i in handled])  # type: ignore[misc]
-            taken: set[inbox.Key] = set()
             owners = await ownership.prefetch(con, [i.event for i in items])  # type: ignore[misc]
             with outbox.batched(con) as rows, ownership.batched(owners):
-                for item in items:
-                    await self._apply_in_batch(con, item, fresh, taken, rows, owners, savepoints)
+                batch = _Batch(con, fresh, set(), rows, owners, savepoints)
+                start = 0
+                while start < len(items):
+                    run = [items[start]] if savepoints else _ahead_run(items, start)
+                    admitted = [item for item in run if await self._admit(batch, item)]
+                    if len(admitted) > 1:
+                        await self._ahead(con, admitted)
+                    for item in admitted:
+                        await self._handle(batch, item)
+                    start += len(run)
                 await owners.flush(con)  # a claim race: the batch goes one at a time
                 await rows.flush()
 
-    async def _apply_in_batch(
-        self,
-        con: asyncpg.Connection,
-        item: Item,
-        fresh: set[inbox.Key],
-        taken: set[inbox.Key],
-        rows: outbox.OutboxBatch,
-        owners: ownership.Batch,
-        savepoints: bool,
-    ) -> None:
-        event = item.event
+    async def _admit(self, batch: _Batch, item: Item) -> bool:
+        """Inbox and ownership for one message of a batch; True when its handler is to run
+        (otherwise its fate is decided: duplicate, ignored or `not_owner`)."""
+        con, event = batch.con, item.event
         assert event is not None
         item.bind(self.service, self.consumer.durable)
         key = inbox.key(event)
         first_time = False
         if item.handler is not None:
-            if key in taken:  # the same event twice in one batch: its row says what happened
+            if key in batch.taken:  # the same event twice in one batch: its row says so
                 first_time = await inbox.record(con, self.consumer.durable, event)
             else:
-                first_time = key in fresh
-            taken.add(key)
+                first_time = key in batch.fresh
+            batch.taken.add(key)
         if ownership.applies_to(event):
             try:
-                await owners.enforce(con, event, item.stream_seq)
+                await batch.owners.enforce(con, event, item.stream_seq)
             except Invalid as exc:
                 item.fate = park(exc.reason, exc.detail or str(exc))
                 if item.handler is not None and first_time:
                     await inbox.forget(con, self.consumer.durable, event)
-                return
+                return False
         if item.handler is None:
             item.fate = IGNORED
-            return
+            return False
         if not first_time:
             item.fate = DUPLICATE
-            return
-        if not savepoints:
+            return False
+        return True
+
+    async def _ahead(self, con: asyncpg.Connection, items: list[Item]) -> None:
+        """The route's `ahead` for a run of admitted messages (only without savepoints)."""
+        for item in items:
+            item.unit = self._unit(con, item)
+        ahead = items[0].handler.ahead
+        try:
+            await ahead(con, [item.unit for item in items])
+        except Exception as exc:  # roll the whole batch back: `_apply_optimistic_or_careful`
+            raise _HandlerRaised from exc
+
+    async def _handle(self, batch: _Batch, item: Item) -> None:
+        """The handler of an admitted message: straight, or under its own savepoint."""
+        con, rows = batch.con, batch.rows
+        item.bind(self.service, self.consumer.durable)
+        if not batch.savepoints:
             try:
                 await self._run(con, item)
             except Exception as exc:  # roll the whole batch back: `_apply_optimistic_or_careful`
@@ -366,10 +399,23 @@ class MessageProcessor:
         except Exception as exc:
             await con.execute("ROLLBACK TO SAVEPOINT cohort_message")
             rows.rollback(mark)
-            await inbox.forget(con, self.consumer.durable, event)
+            await inbox.forget(con, self.consumer.durable, item.event)  # type: ignore[arg-type]
             item.fate = self._failure(item, exc)
             return
         item.fate = APPLIED
+
+    def _unit(self, con: asyncpg.Connection, item: Item) -> Unit[Any, Any]:
+        assert item.event is not None
+        return Unit(
+            con=con,
+            event=item.event,
+            service=self.service,
+            final=item.final,
+            attempt=item.attempt,
+            stream_seq=item.stream_seq,
+            deps=self.deps,
+            settings=self.settings,
+        )
 
     async def _run(self, con: asyncpg.Connection, item: Item) -> None:
         """The handler, with the claims a network event states (see `ownership.learn`)."""
@@ -377,17 +423,7 @@ class MessageProcessor:
         assert event is not None
         with consume_span(item.msg):
             await ownership.learn(con, event)
-            unit = Unit(
-                con=con,
-                event=event,
-                service=self.service,
-                final=item.final,
-                attempt=item.attempt,
-                stream_seq=item.stream_seq,
-                deps=self.deps,
-                settings=self.settings,
-            )
-            await item.handler(unit)
+            await item.handler(item.unit or self._unit(con, item))
 
     def _failure(self, item: Item, exc: Exception) -> Fate:
         """The fate of a message whose application raised (the policy of docs/kit.md)."""
@@ -471,6 +507,22 @@ class MessageProcessor:
     def _retry_window_over(self, stored_at: datetime) -> bool:
         age = (datetime.now(UTC) - stored_at).total_seconds()
         return age >= self.retry.window_seconds
+
+
+def _ahead_run(items: list[Item], start: int) -> list[Item]:
+    """The messages from `start` that one `ahead` call may serve: consecutive, of one route
+    with `ahead`, none stating an owner (`ownership.learn` claims inside the handler)."""
+    route = items[start].handler
+    if route is None or route.ahead is None:
+        return [items[start]]
+    end = start
+    while (
+        end < len(items)
+        and items[end].handler is route
+        and items[end].event.type not in ownership.NETWORK_CLAIMS  # type: ignore[union-attr]
+    ):
+        end += 1
+    return items[start : max(end, start + 1)]
 
 
 def _metadata(msg: Msg) -> Any:

@@ -200,6 +200,28 @@ async def request_seat(
     )
 
 
+async def request_seats(
+    con: Con,
+    requests: list[EnrolmentRequested],
+    *,
+    agencies: list[str],
+    queue_keys: list[int | None],
+    at: list[datetime],
+) -> list[asyncpg.Record]:
+    """`request_seat` for a run of requests in stream order, in one round trip (migration
+    100): one row each, in order; `prepared` is false for a request left to its handler."""
+    return await con.fetch(
+        "SELECT * FROM enrolment_request_seats($1, $2, $3, $4, $5, $6, $7) ORDER BY n",
+        [r.session_id for r in requests],
+        [r.participant_id for r in requests],
+        [r.nominated_by for r in requests],
+        [r.enrolment_id for r in requests],
+        agencies,
+        queue_keys,
+        at,
+    )
+
+
 async def take_back_seat(con: Con, enrolment_id: str) -> None:
     """Remove a row `request_seat` wrote that the domain's decision does not confirm."""
     await con.execute("DELETE FROM enrolments WHERE enrolment_id = $1", enrolment_id)

@@ -39,3 +39,43 @@ CREATE FUNCTION enrolment_request_seat(
     )
     SELECT f.*, (SELECT a.seat FROM added a) FROM f;
 $$;
+
+-- A run of requests of one batch (the kit's `ahead`, docs/decisions/0008): each in stream
+-- order exactly as `enrolment_request_seat` alone, in one round trip. A request whose
+-- session saw an earlier request of the run that was not seated here is left out
+-- (`prepared` false): that request's handler writes something (a waitlist place, a
+-- rejection) that the later one must read, so the later handler reads for itself.
+CREATE TYPE enrolment_request_outcome AS (
+    n integer, prepared boolean,
+    session_id text, agency text, course_id text, start_date date, end_date date,
+    capacity integer, waitlist_capacity integer, nomination_quotas jsonb,
+    enrolment_closes_at timestamptz, status text,
+    confirmed bigint, waitlisted bigint, participant_live boolean, nominator_live bigint,
+    participant_agency text, already_decided boolean, seat integer
+);
+
+CREATE FUNCTION enrolment_request_seats(
+    p_sessions text[], p_participants text[], p_nominators text[], p_enrolments text[],
+    p_agencies text[], p_queue_keys bigint[], p_times timestamptz[]
+) RETURNS SETOF enrolment_request_outcome LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    r enrolment_request_outcome;
+    unsettled text[] := '{}';
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(p_sessions, 1), 0) LOOP
+        IF p_sessions[i] = ANY (unsettled) THEN
+            r := ROW(i, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                     NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        ELSE
+            SELECT i, true, f.* INTO r
+              FROM enrolment_request_seat(p_sessions[i], p_participants[i], p_nominators[i],
+                                          p_enrolments[i], p_agencies[i], p_queue_keys[i],
+                                          p_times[i]) f;
+            IF r.seat IS NULL THEN
+                unsettled := unsettled || p_sessions[i];
+            END IF;
+        END IF;
+        RETURN NEXT r;
+    END LOOP;
+END
+$$;
