@@ -4,11 +4,13 @@ Every failure path ends in exactly one of: applied (ack), duplicate (ack), ignor
 dead-lettered (park, then ack), or retried later (nak with a delay). Nothing is terminated
 and nothing is acknowledged before its effect or its dead-letter is durable.
 
-Messages come in batches (`process_batch`, docs/decisions/0006): a batch of several is
-applied in stream order in one transaction, each message under its own savepoint, so one
-that fails is rolled back alone and takes the path it would take alone; the batch commits
-once, then every message is settled (acked, NAKed or dead-lettered) in stream order. A
-batch of one is applied exactly as before batches existed.
+Messages come in batches (`process_batch`, docs/decisions/0006 and 0008): a batch of
+several is applied in stream order in one transaction, first without savepoints (a route's
+`ahead` may serve a run of its events in one statement); if a handler raises, the batch is
+rolled back and applied again with each message under its own savepoint, so the one that
+fails is rolled back alone and takes the path it would take alone. The batch commits once,
+then every message is settled (acked, NAKed or dead-lettered) in stream order. A batch of
+one is applied exactly as before batches existed.
 """
 
 from __future__ import annotations
