@@ -16,6 +16,7 @@ one is applied exactly as before batches existed.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import traceback
 from collections import Counter
@@ -217,8 +218,7 @@ class MessageProcessor:
 
     def _prepare(self, msg: Msg) -> Item:
         """Parse and route one message; decide at once what needs no database."""
-        item = Item(msg)
-        item.bind(self.service, self.consumer.durable)
+        item = Item(msg)  # its log keys are bound once parsed (a refused one: when settled)
         meta = msg.metadata
         attempt = item.attempt = meta.num_delivered
         item.stream_seq = meta.sequence.stream
@@ -235,9 +235,9 @@ class MessageProcessor:
         except Exception as exc:  # parse is one door; still, nothing may escape to redelivery
             item.fate = park("unparseable", "".join(traceback.format_exception(exc)))
             return item
-        note_unknown_fields(self.service, event)  # read tolerantly: a later minor version
         item.event = event
         item.bind(self.service, self.consumer.durable)
+        note_unknown_fields(self.service, event)  # read tolerantly: a later minor version
         handler = item.handler = self.router.handler_for(event.type)
         if handler is None and not ownership.applies_to(event):
             item.fate = IGNORED
@@ -335,7 +335,7 @@ class MessageProcessor:
                     if len(admitted) > 1:
                         await self._ahead(con, admitted)
                     for item in admitted:
-                        await self._handle(batch, item)
+                        await self._handle(batch, item, rebind=len(run) > 1)
                     start += len(run)
                 await owners.flush(con)  # a claim race: the batch goes one at a time
                 await rows.flush()
@@ -380,10 +380,12 @@ class MessageProcessor:
         except Exception as exc:  # roll the whole batch back: `_apply_optimistic_or_careful`
             raise _HandlerRaised from exc
 
-    async def _handle(self, batch: _Batch, item: Item) -> None:
-        """The handler of an admitted message: straight, or under its own savepoint."""
+    async def _handle(self, batch: _Batch, item: Item, *, rebind: bool) -> None:
+        """The handler of an admitted message: straight, or under its own savepoint.
+        `rebind`: other messages were admitted since this one bound its log keys."""
         con, rows = batch.con, batch.rows
-        item.bind(self.service, self.consumer.durable)
+        if rebind:
+            item.bind(self.service, self.consumer.durable)
         if not batch.savepoints:
             try:
                 await self._run(con, item)
@@ -445,7 +447,8 @@ class MessageProcessor:
         """Carry out the fate: ack, NAK with back-off, or park then ack."""
         fate = item.fate
         assert fate is not None
-        item.bind(self.service, self.consumer.durable)
+        if fate.action != "ack" or log.is_enabled_for(logging.DEBUG):  # what will log
+            item.bind(self.service, self.consumer.durable)
         if fate.action == "retry":
             outcome = await self._retry(item.msg, item.attempt, fate.outcome, fate.reason)
         elif fate.action == "park":
