@@ -319,7 +319,9 @@ class MessageProcessor:
         are read in one query up front, the claims written in one before the commit, and
         a handler's `owner`/`claim` sees them in stream order). Inbox rows are written in one
         statement up front (removed again for a message that is not applied), outbox rows
-        in one statement before the commit.
+        in one statement before the commit. With `savepoints` each handler runs under its
+        own; without, a handler that raises rolls the whole batch back (`_HandlerRaised`),
+        and a route's `ahead` serves each run of its messages first.
         """
         durable = self.consumer.durable
         handled = [i for i in items if i.handler is not None]
