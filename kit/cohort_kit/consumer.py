@@ -4,16 +4,19 @@ Every failure path ends in exactly one of: applied (ack), duplicate (ack), ignor
 dead-lettered (park, then ack), or retried later (nak with a delay). Nothing is terminated
 and nothing is acknowledged before its effect or its dead-letter is durable.
 
-Messages come in batches (`process_batch`, docs/decisions/0006): a batch of several is
-applied in stream order in one transaction, each message under its own savepoint, so one
-that fails is rolled back alone and takes the path it would take alone; the batch commits
-once, then every message is settled (acked, NAKed or dead-lettered) in stream order. A
-batch of one is applied exactly as before batches existed.
+Messages come in batches (`process_batch`, docs/decisions/0006 and 0008): a batch of
+several is applied in stream order in one transaction, first without savepoints (a route's
+`ahead` may serve a run of its events in one statement); if a handler raises, the batch is
+rolled back and applied again with each message under its own savepoint, so the one that
+fails is rolled back alone and takes the path it would take alone. The batch commits once,
+then every message is settled (acked, NAKed or dead-lettered) in stream order. A batch of
+one is applied exactly as before batches existed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import traceback
 from collections import Counter
@@ -79,6 +82,28 @@ def park(reason: str, detail: str) -> Fate:
     return Fate("park", "dead_lettered", reason, detail)
 
 
+# After a handler raised in an optimistic batch, this many batches keep a savepoint per
+# message: a run of failures (events waiting for facts) costs one wasted attempt, not one
+# per batch.
+CAREFUL_BATCHES = 8
+
+
+class _HandlerRaised(Exception):
+    """A handler raised in a batch without savepoints: roll the whole batch back."""
+
+
+@dataclass
+class _Batch:
+    """What the messages of one batch transaction share."""
+
+    con: asyncpg.Connection
+    fresh: set[inbox.Key]  # inbox rows the batch wrote (new events)
+    taken: set[inbox.Key]  # events met so far in the batch
+    rows: outbox.OutboxBatch
+    owners: ownership.Batch
+    savepoints: bool
+
+
 @dataclass
 class Item:
     """One message of a batch: what was parsed from it and, once decided, its fate."""
@@ -90,18 +115,24 @@ class Item:
     final: bool = False
     stream_seq: int | None = None
     fate: Fate | None = None
+    unit: Unit[Any, Any] | None = None  # built early when the route works `ahead`
+
+    def reset(self) -> None:
+        """Undecided again: the batch is applied anew."""
+        self.fate, self.unit = None, None
 
     def bind(self, service: str, durable: str) -> None:
-        structlog.contextvars.clear_contextvars()
+        """This message's keys on every log line. Every key is set (`...` hides one), which
+        is cheap; `clear_contextvars` walks the whole context and is done once per batch."""
+        event = self.event
         structlog.contextvars.bind_contextvars(
-            service=service, consumer=durable, subject=self.msg.subject
+            service=service,
+            consumer=durable,
+            subject=self.msg.subject,
+            event_id=... if event is None else event.id,
+            type=... if event is None else event.type,
+            correlationid=... if event is None else event.envelope.correlationid,
         )
-        if self.event is not None:
-            structlog.contextvars.bind_contextvars(
-                event_id=self.event.id,
-                type=self.event.type,
-                correlationid=self.event.envelope.correlationid,
-            )
 
 
 class MessageProcessor:
@@ -128,6 +159,19 @@ class MessageProcessor:
         self.deps, self.settings = deps, settings  # handed to every handler in its Unit
         self.in_flight = 0
         self.draining = False
+        self._careful_left = 0  # batches still to apply with savepoints after a failure
+        # The metrics' children for this consumer, looked up once, not per message.
+        self._messages_in = MESSAGES_IN.labels(service, consumer.durable)
+        self._handler_seconds = HANDLER_SECONDS.labels(service, consumer.durable)
+        self._outcomes: dict[str, Any] = {}
+
+    def _outcome(self, outcome: str) -> Any:
+        child = self._outcomes.get(outcome)
+        if child is None:
+            child = self._outcomes[outcome] = OUTCOMES.labels(
+                self.service, self.consumer.durable, outcome
+            )
+        return child
 
     async def process(self, msg: Msg) -> str:
         """Decide one message's fate; return the outcome (also counted in metrics)."""
@@ -143,7 +187,8 @@ class MessageProcessor:
             return ["handed_back"] * len(msgs)
         self.in_flight += 1
         started = time.perf_counter()
-        MESSAGES_IN.labels(self.service, self.consumer.durable).inc(len(msgs))
+        self._messages_in.inc(len(msgs))
+        structlog.contextvars.clear_contextvars()  # nothing bound by a handler outlives a batch
         try:
             items = [self._prepare(msg) for msg in msgs]
             todo = [item for item in items if item.fate is None]
@@ -157,9 +202,7 @@ class MessageProcessor:
             self.in_flight -= 1
             seconds = time.perf_counter() - started
             for _ in msgs:  # the batch's time, shared out: a per-message figure as before
-                HANDLER_SECONDS.labels(self.service, self.consumer.durable).observe(
-                    seconds / len(msgs)
-                )
+                self._handler_seconds.observe(seconds / len(msgs))
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(service=self.service, consumer=self.consumer.durable)
         if len(msgs) == 1:
@@ -175,8 +218,7 @@ class MessageProcessor:
 
     def _prepare(self, msg: Msg) -> Item:
         """Parse and route one message; decide at once what needs no database."""
-        item = Item(msg)
-        item.bind(self.service, self.consumer.durable)
+        item = Item(msg)  # its log keys are bound once parsed (a refused one: when settled)
         meta = msg.metadata
         attempt = item.attempt = meta.num_delivered
         item.stream_seq = meta.sequence.stream
@@ -193,9 +235,9 @@ class MessageProcessor:
         except Exception as exc:  # parse is one door; still, nothing may escape to redelivery
             item.fate = park("unparseable", "".join(traceback.format_exception(exc)))
             return item
-        note_unknown_fields(self.service, event)  # read tolerantly: a later minor version
         item.event = event
         item.bind(self.service, self.consumer.durable)
+        note_unknown_fields(self.service, event)  # read tolerantly: a later minor version
         handler = item.handler = self.router.handler_for(event.type)
         if handler is None and not ownership.applies_to(event):
             item.fate = IGNORED
@@ -213,14 +255,34 @@ class MessageProcessor:
         if not todo:
             return
         try:
-            await self._apply_together(todo)
+            await self._apply_optimistic_or_careful(todo)
         except Exception as exc:
             # The batch as a whole did not commit (connection lost, commit refused): none of
             # it is durable, so each message is applied alone, exactly as without batches.
             log.warning("batch not applied; applying its messages one at a time", error=repr(exc))
             for item in todo:
-                item.fate = None
+                item.reset()
                 await self._apply_alone(item)
+
+    async def _apply_optimistic_or_careful(self, todo: list[Item]) -> None:
+        """Optimistic first (docs/decisions/0008): no savepoints; if a handler raises, the
+        whole transaction is rolled back and the batch applied again with a savepoint per
+        message, as will the next `CAREFUL_BATCHES` (failures tend to come in runs)."""
+        if self._careful_left > 0:
+            self._careful_left -= 1
+            await self._apply_together(todo, savepoints=True)
+            return
+        try:
+            await self._apply_together(todo, savepoints=False)
+        except _HandlerRaised as raised:
+            log.debug(
+                "a handler raised in an optimistic batch; again with savepoints",
+                error=repr(raised.__cause__),
+            )
+            self._careful_left = CAREFUL_BATCHES
+            for item in todo:
+                item.reset()
+            await self._apply_together(todo, savepoints=True)
 
     async def _apply_alone(self, item: Item) -> None:
         item.bind(self.service, self.consumer.durable)
@@ -248,7 +310,7 @@ class MessageProcessor:
                 await self._run(con, item)
                 return True
 
-    async def _apply_together(self, items: list[Item]) -> None:
+    async def _apply_together(self, items: list[Item], *, savepoints: bool = True) -> None:
         """Several messages, one transaction, in stream order.
 
         Ownership is enforced per message just before its handler and outside its
@@ -257,53 +319,81 @@ class MessageProcessor:
         are read in one query up front, the claims written in one before the commit, and
         a handler's `owner`/`claim` sees them in stream order). Inbox rows are written in one
         statement up front (removed again for a message that is not applied), outbox rows
-        in one statement before the commit.
+        in one statement before the commit. With `savepoints` each handler runs under its
+        own; without, a handler that raises rolls the whole batch back (`_HandlerRaised`),
+        and a route's `ahead` serves each run of its messages first.
         """
         durable = self.consumer.durable
         handled = [i for i in items if i.handler is not None]
         async with self.pool.acquire() as con, con.transaction():
             fresh = await inbox.record_many(con, durable, [i.event for i in handled])  # type: ignore[misc]
-            taken: set[inbox.Key] = set()
             owners = await ownership.prefetch(con, [i.event for i in items])  # type: ignore[misc]
             with outbox.batched(con) as rows, ownership.batched(owners):
-                for item in items:
-                    await self._apply_in_batch(con, item, fresh, taken, rows, owners)
+                batch = _Batch(con, fresh, set(), rows, owners, savepoints)
+                start = 0
+                while start < len(items):
+                    run = [items[start]] if savepoints else _ahead_run(items, start)
+                    admitted = [item for item in run if await self._admit(batch, item)]
+                    if len(admitted) > 1:
+                        await self._ahead(con, admitted)
+                    for item in admitted:
+                        await self._handle(batch, item, rebind=len(run) > 1)
+                    start += len(run)
                 await owners.flush(con)  # a claim race: the batch goes one at a time
                 await rows.flush()
 
-    async def _apply_in_batch(
-        self,
-        con: asyncpg.Connection,
-        item: Item,
-        fresh: set[inbox.Key],
-        taken: set[inbox.Key],
-        rows: outbox.OutboxBatch,
-        owners: ownership.Batch,
-    ) -> None:
-        event = item.event
+    async def _admit(self, batch: _Batch, item: Item) -> bool:
+        """Inbox and ownership for one message of a batch; True when its handler is to run
+        (otherwise its fate is decided: duplicate, ignored or `not_owner`)."""
+        con, event = batch.con, item.event
         assert event is not None
         item.bind(self.service, self.consumer.durable)
         key = inbox.key(event)
         first_time = False
         if item.handler is not None:
-            if key in taken:  # the same event twice in one batch: its row says what happened
+            if key in batch.taken:  # the same event twice in one batch: its row says so
                 first_time = await inbox.record(con, self.consumer.durable, event)
             else:
-                first_time = key in fresh
-            taken.add(key)
+                first_time = key in batch.fresh
+            batch.taken.add(key)
         if ownership.applies_to(event):
             try:
-                await owners.enforce(con, event, item.stream_seq)
+                await batch.owners.enforce(con, event, item.stream_seq)
             except Invalid as exc:
                 item.fate = park(exc.reason, exc.detail or str(exc))
                 if item.handler is not None and first_time:
                     await inbox.forget(con, self.consumer.durable, event)
-                return
+                return False
         if item.handler is None:
             item.fate = IGNORED
-            return
+            return False
         if not first_time:
             item.fate = DUPLICATE
+            return False
+        return True
+
+    async def _ahead(self, con: asyncpg.Connection, items: list[Item]) -> None:
+        """The route's `ahead` for a run of admitted messages (only without savepoints)."""
+        for item in items:
+            item.unit = self._unit(con, item)
+        ahead = items[0].handler.ahead
+        try:
+            await ahead(con, [item.unit for item in items])
+        except Exception as exc:  # roll the whole batch back: `_apply_optimistic_or_careful`
+            raise _HandlerRaised from exc
+
+    async def _handle(self, batch: _Batch, item: Item, *, rebind: bool) -> None:
+        """The handler of an admitted message: straight, or under its own savepoint.
+        `rebind`: other messages were admitted since this one bound its log keys."""
+        con, rows = batch.con, batch.rows
+        if rebind:
+            item.bind(self.service, self.consumer.durable)
+        if not batch.savepoints:
+            try:
+                await self._run(con, item)
+            except Exception as exc:  # roll the whole batch back: `_apply_optimistic_or_careful`
+                raise _HandlerRaised from exc
+            item.fate = APPLIED
             return
         mark = rows.mark()
         # A savepoint per message, never released: one round trip instead of two, and a
@@ -315,10 +405,23 @@ class MessageProcessor:
         except Exception as exc:
             await con.execute("ROLLBACK TO SAVEPOINT cohort_message")
             rows.rollback(mark)
-            await inbox.forget(con, self.consumer.durable, event)
+            await inbox.forget(con, self.consumer.durable, item.event)  # type: ignore[arg-type]
             item.fate = self._failure(item, exc)
             return
         item.fate = APPLIED
+
+    def _unit(self, con: asyncpg.Connection, item: Item) -> Unit[Any, Any]:
+        assert item.event is not None
+        return Unit(
+            con=con,
+            event=item.event,
+            service=self.service,
+            final=item.final,
+            attempt=item.attempt,
+            stream_seq=item.stream_seq,
+            deps=self.deps,
+            settings=self.settings,
+        )
 
     async def _run(self, con: asyncpg.Connection, item: Item) -> None:
         """The handler, with the claims a network event states (see `ownership.learn`)."""
@@ -326,17 +429,7 @@ class MessageProcessor:
         assert event is not None
         with consume_span(item.msg):
             await ownership.learn(con, event)
-            unit = Unit(
-                con=con,
-                event=event,
-                service=self.service,
-                final=item.final,
-                attempt=item.attempt,
-                stream_seq=item.stream_seq,
-                deps=self.deps,
-                settings=self.settings,
-            )
-            await item.handler(unit)
+            await item.handler(item.unit or self._unit(con, item))
 
     def _failure(self, item: Item, exc: Exception) -> Fate:
         """The fate of a message whose application raised (the policy of docs/kit.md)."""
@@ -356,7 +449,8 @@ class MessageProcessor:
         """Carry out the fate: ack, NAK with back-off, or park then ack."""
         fate = item.fate
         assert fate is not None
-        item.bind(self.service, self.consumer.durable)
+        if fate.action != "ack" or log.is_enabled_for(logging.DEBUG):  # what will log
+            item.bind(self.service, self.consumer.durable)
         if fate.action == "retry":
             outcome = await self._retry(item.msg, item.attempt, fate.outcome, fate.reason)
         elif fate.action == "park":
@@ -364,7 +458,7 @@ class MessageProcessor:
         else:
             await item.msg.ack()
             outcome = fate.outcome
-        OUTCOMES.labels(self.service, self.consumer.durable, outcome).inc()
+        self._outcome(outcome).inc()
         log.debug("message handled", outcome=outcome)
         return outcome
 
@@ -420,6 +514,22 @@ class MessageProcessor:
     def _retry_window_over(self, stored_at: datetime) -> bool:
         age = (datetime.now(UTC) - stored_at).total_seconds()
         return age >= self.retry.window_seconds
+
+
+def _ahead_run(items: list[Item], start: int) -> list[Item]:
+    """The messages from `start` that one `ahead` call may serve: consecutive, of one route
+    with `ahead`, none stating an owner (`ownership.learn` claims inside the handler)."""
+    route = items[start].handler
+    if route is None or route.ahead is None:
+        return [items[start]]
+    end = start
+    while (
+        end < len(items)
+        and items[end].handler is route
+        and items[end].event.type not in ownership.NETWORK_CLAIMS  # type: ignore[union-attr]
+    ):
+        end += 1
+    return items[start : max(end, start + 1)]
 
 
 def _metadata(msg: Msg) -> Any:

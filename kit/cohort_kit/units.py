@@ -23,6 +23,8 @@ from .outbox import derived_event_id
 P = TypeVar("P", bound=BaseModel, default=Any)
 D = TypeVar("D", default=Any)
 Handler = Callable[["Unit[Any, Any]"], Awaitable[None]]
+# Work for a run of units done in one round trip before their handlers (`Router.on(ahead=)`).
+Ahead = Callable[[asyncpg.Connection, "list[Unit[Any, Any]]"], Awaitable[None]]
 TypedHandler = Callable[["Unit[P, Any]"], Awaitable[None]]
 
 
@@ -49,6 +51,9 @@ class Unit(Generic[P, D]):
     deps: D = None  # type: ignore[assignment]  # the definition's `deps(settings)`
     settings: Any = None  # the runtime's ServiceSettings
     may_emit: frozenset[str] | None = None  # set by the router from the registration
+    # What the route's `ahead` prepared for this unit; None: nothing, the handler reads
+    # (and writes) for itself, as it always must be able to.
+    ahead: Any = None
 
     @property
     def payload(self) -> P:
@@ -101,6 +106,7 @@ class Route:
     type: str
     handler: Handler
     emits: tuple[str, ...] | None  # None: not declared (not checked)
+    ahead: Ahead | None = None
 
     async def __call__(self, unit: Unit[Any, Any]) -> None:
         if self.emits is not None:
@@ -115,6 +121,12 @@ class Router:
     `unit.payload` and lists what it may put into the outbox (the reaction table,
     `cohort contracts export`). A type string is accepted for the same registration; it
     must name a type of the catalogue (checked here, at import).
+
+    `ahead` (docs/decisions/0008): in a batch applied without savepoints, a run of
+    consecutive events of this route is first handed to `ahead(con, units)` in stream
+    order, which may do in one statement what each handler would do first, and leave
+    its result in `unit.ahead`. It must leave `unit.ahead` None for a unit whose result
+    an earlier handler of the run could change, and its handlers must not claim ownership.
     """
 
     def __init__(self) -> None:
@@ -122,7 +134,12 @@ class Router:
 
     @overload
     def on(
-        self, model: type[P], /, *, emits: Iterable[type[BaseModel]] | None = None
+        self,
+        model: type[P],
+        /,
+        *,
+        emits: Iterable[type[BaseModel]] | None = None,
+        ahead: Ahead | None = None,
     ) -> Callable[
         [Callable[[Unit[P, Any]], Awaitable[None]]], Callable[[Unit[P, Any]], Awaitable[None]]
     ]: ...
@@ -132,12 +149,14 @@ class Router:
         self,
         *models: type[BaseModel] | str,
         emits: Iterable[type[BaseModel]] | None = None,
+        ahead: Ahead | None = None,
     ) -> Callable[[Handler], Handler]: ...
 
     def on(
         self,
         *models: type[BaseModel] | str,
         emits: Iterable[type[BaseModel]] | None = None,
+        ahead: Ahead | None = None,
     ) -> Callable[[Any], Any]:
         names = [_type_of(m) for m in models]
         declared = None if emits is None else tuple(_type_of(m) for m in emits)
@@ -146,7 +165,7 @@ class Router:
             for name in names:
                 if name in self._routes:
                     raise ValueError(f"two handlers for {name}")
-                self._routes[name] = Route(name, handler, declared)
+                self._routes[name] = Route(name, handler, declared, ahead)
             return handler
 
         return register

@@ -89,10 +89,32 @@ async def test_a_backlog_is_applied_in_stream_order_several_per_transaction(
     assert len(await outbox_ids(database_url)) == BACKLOG
 
 
+async def under_savepoint(database_url: str) -> dict[str, bool]:
+    """Whether each row was written in a subtransaction: its `xmin` is then not the id of
+    the transaction that applied it (`txid` is the top-level id, whatever the savepoint)."""
+    con = await asyncpg.connect(database_url)
+    try:
+        found = await con.fetch(
+            "SELECT participant_id, xmin::text::bigint <> txid % 4294967296 AS sub FROM batch_seen"
+        )
+        return {r["participant_id"]: r["sub"] for r in found}
+    finally:
+        await con.close()
+
+
+async def test_a_batch_that_applies_cleanly_takes_no_savepoint(js, backlog, start, database_url):
+    await start()
+    await eventually(lambda: _at_least(rows(database_url), BACKLOG))
+    await eventually(lambda: settled(js))
+    assert set((await under_savepoint(database_url)).values()) == {False}
+
+
 async def test_a_failing_message_in_a_batch_is_dead_lettered_and_the_others_applied_once(
     js, backlog, start, database_url
 ):
     middle, seen = await settled_with_failing_middle("error", js, backlog, start, database_url)
+    # The optimistic batch was rolled back whole and applied again with savepoints.
+    assert True in (await under_savepoint(database_url)).values()
     assert [r["participant_id"] for r in seen] == [p for p in backlog if p != middle]
     assert len({r["txid"] for r in seen}) < BACKLOG - 1  # the others shared transactions
     parked = [json.loads(m.data) for m in await read_stream(js, "DEADLETTER")]

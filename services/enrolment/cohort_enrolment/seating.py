@@ -50,9 +50,10 @@ async def _insert(unit: Request, status: str, seat: int | None, reason: str | No
     )
 
 
-async def confirm_new(unit: Request, session: SessionFacts) -> None:
-    # The lowest free seat, chosen by the INSERT.
-    seat = await store.insert_confirmed(unit.con, await _new(unit))
+async def confirm_new(unit: Request, session: SessionFacts, *, seat: int | None = None) -> None:
+    """Confirm a new request; `seat` when `store.request_seat` already wrote its row."""
+    if seat is None:  # the lowest free seat, chosen by the INSERT
+        seat = await store.insert_confirmed(unit.con, await _new(unit))
     if seat is None:  # the decision read the same rows under the same lock: a bug if seen
         raise RuntimeError(f"no free seat in {session.session_id} for a confirmed request")
     await _emit_confirmed(unit, unit.payload.model_dump(), seat, promoted=False)
@@ -151,7 +152,7 @@ async def _emit_confirmed(
 
 
 async def _page_link(unit: AnyUnit, row: asyncpg.Record | dict[str, str]) -> None:
-    """The participant page's link goes just before the confirmation (see `pagelinks`)."""
+    """The participant page's link goes just before the confirmation (see `participant.issuing`)."""
     links = unit.deps.links
     if not links.enabled:
         return

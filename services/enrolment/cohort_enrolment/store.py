@@ -181,21 +181,54 @@ async def enrolment(con: Con, enrolment_id: str) -> asyncpg.Record | None:
     return await con.fetchrow("SELECT * FROM enrolments WHERE enrolment_id = $1", enrolment_id)
 
 
-async def request_facts(con: Con, req: EnrolmentRequested) -> asyncpg.Record:
-    """`lock_session` and `occupancy` in one round trip (migration 080): the session's row
-    lock is taken first and the counts read after it, each statement with its own snapshot.
+async def request_seat(
+    con: Con, req: EnrolmentRequested, *, agency: str, queue_key: int | None, at: datetime
+) -> asyncpg.Record:
+    """The session locked, then its facts, in one round trip (migrations 080 and 100); and,
+    when those facts can only mean a seat, the confirmed row on the lowest free seat
+    (`seat`; NULL when nothing was written). The facts are from before that insert.
     `session_id` is NULL when the session is unknown."""
     return await con.fetchrow(  # type: ignore[no-any-return]
-        "SELECT * FROM enrolment_request_facts($1, $2, $3, $4)",
+        "SELECT * FROM enrolment_request_seat($1, $2, $3, $4, $5, $6, $7)",
         req.session_id,
         req.participant_id,
         req.nominated_by,
         req.enrolment_id,
+        agency,
+        queue_key,
+        at,
     )
 
 
+async def request_seats(
+    con: Con,
+    requests: list[EnrolmentRequested],
+    *,
+    agencies: list[str],
+    queue_keys: list[int | None],
+    at: list[datetime],
+) -> list[asyncpg.Record]:
+    """`request_seat` for a run of requests in stream order, in one round trip (migration
+    100): one row each, in order; `prepared` is false for a request left to its handler."""
+    return await con.fetch(
+        "SELECT * FROM enrolment_request_seats($1, $2, $3, $4, $5, $6, $7) ORDER BY n",
+        [r.session_id for r in requests],
+        [r.participant_id for r in requests],
+        [r.nominated_by for r in requests],
+        [r.enrolment_id for r in requests],
+        agencies,
+        queue_keys,
+        at,
+    )
+
+
+async def take_back_seat(con: Con, enrolment_id: str) -> None:
+    """Remove a row `request_seat` wrote that the domain's decision does not confirm."""
+    await con.execute("DELETE FROM enrolments WHERE enrolment_id = $1", enrolment_id)
+
+
 def session_of(row: asyncpg.Record) -> SessionFacts | None:
-    """The session part of `request_facts` (None when the session is unknown)."""
+    """The session part of `request_seat` (None when the session is unknown)."""
     return _session(row) if row["session_id"] is not None else None
 
 
