@@ -5,6 +5,13 @@ dated after the end of a month (or quarter) has been applied and the projections
 every country, donor and programme with a session starting in that period gets its report.
 A replay therefore publishes exactly the same periods with the same ids, and a history
 imported years later gets its periodic reports at once.
+
+A period's report also waits until every session starting in it has had its summary
+published (closed, every confirmed enrolment decided), or was cancelled: a session that
+starts on the 28th still has attendance dated in the next month, and a report made before
+it is in would carry figures that depend on how fast the network happened to run (what a
+SIGKILL or a slow replica changes). A session never closed holds its period back for
+`GRACE` of event time at most.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from cohort_kit.outbox import derived_event_id
 from . import store
 from .domain import Scope
 from .reports import build_report, report_subject_tail, subject_token
+
+GRACE = timedelta(days=92)  # event time a period waits for sessions that never close
 
 
 def month_end(d: date) -> date:
@@ -48,7 +57,10 @@ async def publish_due_periods(con: asyncpg.Connection, quiet_seconds: float) -> 
     if clock is None or clock["last"] is None or first is None:
         return 0
     count = 0
-    for kind, start, end in periods_between(first, clock["last"].date()):
+    now = clock["last"].date()
+    for kind, start, end in periods_between(first, now):
+        if now <= end + GRACE and not await _sessions_settled(con, start, end):
+            continue
         rows = await con.fetch(
             """SELECT s.country, s.donors, s.agency, c.programme FROM r_session s
                LEFT JOIN r_course c USING (course_id) WHERE s.start_date BETWEEN $1 AND $2""",
@@ -87,3 +99,18 @@ async def publish_due_periods(con: asyncpg.Connection, quiet_seconds: float) -> 
                 await store.keep_published(con, report, scope, envelope.time)
                 count += 1
     return count
+
+
+async def _sessions_settled(con: asyncpg.Connection, start: date, end: date) -> bool:
+    """Every session starting in [start, end] has its summary out or was cancelled."""
+    return bool(
+        await con.fetchval(
+            """SELECT NOT EXISTS (
+                   SELECT 1 FROM r_session s LEFT JOIN r_session_state st USING (session_id)
+                   WHERE s.start_date BETWEEN $1 AND $2 AND st.cancelled_at IS NULL
+                     AND NOT EXISTS (SELECT 1 FROM r_published p
+                                     WHERE p.report_key = 'session:' || s.session_id))""",
+            start,
+            end,
+        )
+    )
