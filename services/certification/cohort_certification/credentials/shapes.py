@@ -1,6 +1,6 @@
 """Canonicalise a document from the RDF dataset of its shape: the same bytes, less work.
 
-JSON-LD expansion (contexts, scoped contexts, term definitions) is ~85 % of a pyld
+JSON-LD expansion (contexts, scoped contexts, term definitions) is ~75 % of a pyld
 canonicalisation, and it depends on a document's *shape* -- its keys, its `type`s and
 `@context`s, its numbers and booleans -- not on its strings. So the dataset of a shape is
 made once, with a unique placeholder for every string, and a document of that shape gets its
