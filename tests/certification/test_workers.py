@@ -65,6 +65,17 @@ async def test_the_pool_signs_exactly_what_the_process_signs():
         workers.close()
 
 
+async def test_short_work_runs_on_the_loop_without_a_pool_and_in_the_pool_with_one():
+    inline, pooled = Workers(0), Workers(1)
+    try:
+        assert await inline.run_short(os.getpid) == os.getpid()
+        assert inline.pids() == []  # no process was started
+        assert await pooled.run_short(os.getpid) in pooled.pids()
+    finally:
+        inline.close()
+        pooled.close()
+
+
 async def test_a_worker_that_dies_is_replaced():
     workers = Workers(1)
     try:

@@ -116,9 +116,9 @@ async def _credential(
         facts=facts,
     )
     key = await signing_key(con, deps.settings, deps.urls, agency)
-    # Canonicalisation is CPU-bound: in a worker process, so the event loop keeps answering
-    # and the service uses every core. One at a time per consumer: see docs/performance.md.
-    return await deps.workers.run(sign, document, key, xml_datetime(issued_at))
+    # ~1 ms of CPU (canonicalised by shape): on the loop, or in a worker process when a pool
+    # is configured. One at a time per consumer: see docs/performance.md.
+    return await deps.workers.run_short(sign, document, key, xml_datetime(issued_at))
 
 
 async def _supersede(unit: Unit[Any, Deps], old: str, cid: str, agency: str) -> None:

@@ -40,7 +40,8 @@ class CertificationSettings(ServiceSettings):
         None,
         ge=0,
         description="Processes that sign credentials and render PDFs (started on first use); "
-        "default one per CPU; 0 does that work in a thread of the service process.",
+        "default one per CPU; 0 signs on the event loop (about 1 ms a credential) and renders "
+        "PDFs in a thread of the service process.",
     )
     secret: str = Field(
         min_length=16,

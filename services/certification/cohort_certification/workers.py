@@ -5,7 +5,9 @@ dependencies; its processes start on first use, so an idle service has none. A w
 dies (killed, out of memory) breaks the whole pool: the next call replaces it, and the call
 that saw it break raises `WorkerLost`, which the kit retries like any handler failure (up
 to `handler_failure_limit`, then `handler_error`), so the message is applied again, not
-lost. `processes=0` runs the work in a thread of the service process instead (as before).
+lost. `processes=0` runs the work in the service process instead: PDFs in a thread, and
+signing (`run_short`, ~1 ms since a credential is canonicalised by shape) on the event loop
+itself, which on 2 shared cores beats a hop to a thread or a process (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -94,6 +96,13 @@ class Workers:
         except BrokenProcessPool as exc:
             self._replace(pool)
             raise WorkerLost(f"a worker process died; the pool was replaced: {exc}") from exc
+
+    async def run_short(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Like `run`, but without a pool the call runs right here, on the event loop: for
+        work of about a millisecond, where a thread's GIL hand-over costs more than it saves."""
+        if self.processes == 0:
+            return fn(*args, **kwargs)
+        return await self.run(fn, *args, **kwargs)
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         if self._pool is broken:  # only the first call that sees it breaks replaces it

@@ -152,11 +152,7 @@ class Notifier:
         given and it is there; else the participant's link that stays valid longest, if one
         is still valid now (a link is a credential made now: wall clock, like its expiry).
         """
-        row = None
-        if cause is not None:
-            row = await store.page_link_for(con, cause, participant_id)
-        if row is None:
-            row = await store.latest_page_link(con, participant_id, self.clock())
+        row = await store.page_link(con, cause, participant_id, self.clock())
         return None if row is None else str(row["link"])
 
     async def schedule_reminders(
@@ -169,9 +165,12 @@ class Notifier:
             session["start_date"], session["timezone"], self.settings.session_start_time
         )
         due = {r.label: r for r in reminders_for(start, offsets, self.clock())}
+        sid = session["session_id"]
+        subjects = {label: schedule_subject(sid, participant_id, label) for label in offsets}
+        placed = await store.reminders(con, list(subjects.values()))  # one round trip
         for label in offsets:
-            subject = schedule_subject(session["session_id"], participant_id, label)
-            current = await store.reminder(con, subject)
+            subject = subjects[label]
+            current = placed.get(subject)
             if label not in due:
                 if current is not None and current["state"] == "scheduled":
                     await store.void_reminders(con, session["session_id"], subjects=[subject])

@@ -190,6 +190,19 @@ async def _longest_link(con: Con, where: str, *args: Any) -> asyncpg.Record | No
     )
 
 
+async def page_link(
+    con: Con, cause: str | None, participant_id: str, now: datetime
+) -> asyncpg.Record | None:
+    """`page_link_for` when it finds one, else `latest_page_link`: in one round trip."""
+    return await con.fetchrow(
+        "SELECT * FROM page_links WHERE participant_id = $2 AND (cause = $1 OR expires_at > $3) "
+        "ORDER BY (cause = $1) IS TRUE DESC, expires_at DESC, received_at DESC LIMIT 1",
+        cause,
+        participant_id,
+        now,
+    )
+
+
 async def has_page_links(con: Con, participant_id: str) -> bool:
     """Whether links were ever made for this participant (i.e. enrolment makes links)."""
     return bool(
@@ -204,12 +217,15 @@ async def has_page_links(con: Con, participant_id: str) -> bool:
 
 async def insert_delivery(con: Con, row: dict[str, Any]) -> bool:
     """Add one delivery; False when (cause, recipient, channel) already has one."""
+    # The wake-up (delivered at commit) in the same statement: one round trip, not two.
     inserted = await con.fetchval(
-        """INSERT INTO deliveries (delivery_id, cause_id, recipient, channel, address, template,
-               language, agency, correlationid, session_id, participant_id, subject, body_text,
-               body_html, attachments, secret_ref)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-           ON CONFLICT DO NOTHING RETURNING true""",
+        """WITH added AS (
+               INSERT INTO deliveries (delivery_id, cause_id, recipient, channel, address,
+                   template, language, agency, correlationid, session_id, participant_id,
+                   subject, body_text, body_html, attachments, secret_ref)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+               ON CONFLICT DO NOTHING RETURNING true)
+           SELECT count(*) > 0 FROM (SELECT pg_notify($17, '') FROM added) AS woken""",
         row["delivery_id"],
         row["cause_id"],
         row["recipient"],
@@ -226,9 +242,8 @@ async def insert_delivery(con: Con, row: dict[str, Any]) -> bool:
         row.get("body_html"),
         row.get("attachments", []),
         row.get("secret_ref"),
+        DELIVERY_WAKE,
     )
-    if inserted:
-        await con.execute("SELECT pg_notify($1, '')", DELIVERY_WAKE)
     return bool(inserted)
 
 
@@ -331,6 +346,13 @@ async def void_reminders(
 
 async def reminder(con: Con, subject: str) -> asyncpg.Record | None:
     return await con.fetchrow("SELECT * FROM reminders WHERE schedule_subject = $1", subject)
+
+
+async def reminders(con: Con, subjects: list[str]) -> dict[str, asyncpg.Record]:
+    rows = await con.fetch(
+        "SELECT * FROM reminders WHERE schedule_subject = any($1::text[])", subjects
+    )
+    return {row["schedule_subject"]: row for row in rows}
 
 
 async def claim_void_reminders(con: Con, batch: int) -> list[asyncpg.Record]:
@@ -524,23 +546,27 @@ async def recheck_claimed(con: Con, delivery_id: str) -> str:
     the row (still `pending` while claimed) and clears it. The send path drops such a row,
     and one whose recipient is erased but not yet cancelled is cancelled here exactly as the
     erasure does (`forget_deliveries`), so live and rebuilt states agree."""
+    # One statement (atomic on its own, no transaction round trips): the row locked, read,
+    # and cleared when its recipient is erased.
     row = await con.fetchrow(
-        """SELECT d.status, p.erased_at IS NOT NULL AS erased FROM deliveries d
-           LEFT JOIN participants p ON p.participant_id = d.participant_id
-           WHERE d.delivery_id = $1 FOR UPDATE OF d""",
+        """WITH r AS (
+               SELECT d.delivery_id, d.status, p.erased_at IS NOT NULL AS erased
+               FROM deliveries d LEFT JOIN participants p ON p.participant_id = d.participant_id
+               WHERE d.delivery_id = $1 FOR UPDATE OF d),
+           cleared AS (
+               UPDATE deliveries SET address = '', subject = '', body_text = '',
+                      body_html = NULL, attachments = '[]'::jsonb, last_error = NULL,
+                      claimed_until = NULL,
+                      status = CASE WHEN deliveries.status = 'pending' THEN 'cancelled'
+                                    ELSE deliveries.status END
+               FROM r WHERE deliveries.delivery_id = r.delivery_id AND r.erased
+               RETURNING 1)
+           SELECT status, erased FROM r""",
         delivery_id,
     )
     if row is None:
         return "gone"
     if row["erased"]:
-        await con.execute(
-            """UPDATE deliveries SET address = '', subject = '', body_text = '',
-                      body_html = NULL, attachments = '[]'::jsonb, last_error = NULL,
-                      claimed_until = NULL,
-                      status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END
-               WHERE delivery_id = $1""",
-            delivery_id,
-        )
         return "erased"
     return "send" if row["status"] == "pending" else str(row["status"])
 

@@ -140,7 +140,7 @@ class DeliveryWorker:
     async def _still_wanted(self, d: Any) -> bool:
         """Re-check a claimed delivery right before sending: its recipient may have been
         erased (or the row cancelled) since the claim committed. Dropped, never sent."""
-        async with self.pool.acquire() as con, con.transaction():
+        async with self.pool.acquire() as con:  # one statement: its own transaction
             verdict = await store.recheck_claimed(con, d["delivery_id"])
         if verdict == "send":
             return True

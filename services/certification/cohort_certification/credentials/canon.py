@@ -143,6 +143,14 @@ def canonicalize(document: dict[str, Any]) -> str:
 
 
 def _canonicalize(document: dict[str, Any]) -> str:
+    return from_dataset(to_dataset(document))
+
+
+Dataset = dict[str, list[dict[str, Any]]]
+
+
+def to_dataset(document: dict[str, Any]) -> Dataset:
+    """JSON-LD -> RDF dataset, refusing dropped terms and relative IRIs (under `_PYLD`)."""
     dropped: list[str | None] = []
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
     try:
@@ -159,13 +167,28 @@ def _canonicalize(document: dict[str, Any]) -> str:
         raise UnsafeDocument(f"cannot canonicalise: {exc}") from exc
     if dropped:
         raise UnsafeDocument(f"terms not defined by the contexts: {sorted(map(str, dropped))}")
+    refuse_relative_iris(dataset)
+    return dict(dataset)
+
+
+def refuse_relative_iris(dataset: Dataset) -> None:
     terms = [term for name, quads in dataset.items() for quad in quads for term in quad.values()]
     # Only real IRIs count: a `<` inside a literal (a name, a title) is data.
     if any(t["type"] == "IRI" and ":" not in t["value"] for t in terms) or any(
         name != "@default" and ":" not in name for name in dataset
     ):
         raise UnsafeDocument("relative IRI in the document")
-    blank = {t["value"] for t in terms if t["type"] == "blank node"}
+
+
+def from_dataset(dataset: Dataset) -> str:
+    """RDFC-1.0 of an RDF dataset, within the work limits (consumes `dataset`)."""
+    blank = {
+        t["value"]
+        for quads in dataset.values()
+        for quad in quads
+        for t in quad.values()
+        if t["type"] == "blank node"
+    }
     if len(blank) > MAX_BLANK_NODES:
         raise TooComplex(f"{len(blank)} blank nodes; at most {MAX_BLANK_NODES} are accepted")
     _budget.steps, _budget.deadline = 0, time.monotonic() + MAX_SECONDS

@@ -1,6 +1,7 @@
 """Sign a credential with DataIntegrityProof / eddsa-rdfc-2022.
 
-The document is canonicalised once. The proof options (type, cryptosuite, created,
+The document is canonicalised once, from the dataset of its shape (`shapes.py`: expansion
+once per shape, the strings put in, the same bytes). The proof options (type, cryptosuite, created,
 verificationMethod, proofPurpose) are one blank node whose canonical N-Quads differ between
 two credentials of a key only in the `created` literal: they are canonicalised once per key
 and context with a placeholder date, and the date is put in (`proof_hash`). A `created`
@@ -17,6 +18,7 @@ from typing import Any
 
 from .canon import canonicalize, proof_config, sha256
 from .keys import SigningKey, b58encode
+from .shapes import canonicalize as canonicalize_by_shape
 
 # Characters RDFC-1.0 never escapes, so the literal is the text itself.
 _XML_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
@@ -58,7 +60,7 @@ def sign(document: dict[str, Any], key: SigningKey, created: str) -> dict[str, A
     """Return a copy of `document` with an embedded proof; `created` is an XML datetime."""
     proof = proof_options(key.verification_method, created)
     unsigned = {k: v for k, v in document.items() if k != "proof"}
-    data = proof_hash(unsigned, proof) + sha256(canonicalize(unsigned))
+    data = proof_hash(unsigned, proof) + sha256(canonicalize_by_shape(unsigned))
     signature = key.private.sign(data)
     signed = copy.deepcopy(unsigned)
     signed["proof"] = {**proof, "proofValue": "z" + b58encode(signature)}
