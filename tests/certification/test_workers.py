@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import time
 from typing import Any
 
 import pytest
@@ -163,3 +164,15 @@ async def _gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+async def test_closing_ends_a_stuck_worker_after_the_grace():
+    workers = Workers(1)
+    worker = await workers.run(os.getpid)
+    stuck = asyncio.ensure_future(workers.run(time.sleep, 60))
+    await asyncio.sleep(0.5)  # the worker is in its job
+    started = time.monotonic()
+    await asyncio.to_thread(workers.close, 0.5)
+    assert time.monotonic() - started < 10  # not the 60 s of the job
+    await eventually(lambda: _gone(worker))
+    stuck.cancel()

@@ -18,6 +18,7 @@ import functools
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -116,10 +117,22 @@ class Workers:
         pool = self._pool
         return [] if pool is None else [p.pid for p in pool._processes.values() if p.pid]
 
-    def close(self) -> None:
+    def close(self, grace: float = 5.0) -> None:
+        """End the pool: queued work is dropped (its messages are not acked and come back),
+        a job under way gets `grace` seconds, then its worker is killed, so a stop never
+        waits on a slow or stuck worker (one starting up on a busy machine takes seconds)."""
         pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        procs = list(pool._processes.values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace
+        for proc in procs:
+            proc.join(max(deadline - time.monotonic(), 0))
+            if proc.is_alive():
+                log.warning("worker process did not end; killing it", pid=proc.pid)
+                proc.kill()
+                proc.join(1.0)
 
 
 def processes(configured: int | None) -> int:
