@@ -22,6 +22,7 @@ from .envelope import TYPE_PATTERN, CloudEvent, new_event_id, utcnow
 from .reading import read_payload
 
 P = TypeVar("P", bound=BaseModel)
+T = TypeVar("T")
 
 INTAKE_PREFIX = "intake"
 
@@ -67,6 +68,17 @@ class EventSpec:
         return subject == self.subject
 
 
+class _OfEnvelope(Generic[T]):
+    """An event's attribute that is its envelope's attribute of the same name."""
+
+    def __set_name__(self, owner: builtins.type[Any], name: str) -> None:
+        self.name = name
+
+    def __get__(self, event: Event[Any], owner: builtins.type[Any] | None = None) -> T:
+        value: T = getattr(event.envelope, self.name)
+        return value
+
+
 @dataclass(frozen=True)
 class Event(Generic[P]):
     """A parsed, validated event: its envelope and its typed payload.
@@ -80,21 +92,11 @@ class Event(Generic[P]):
     spec: EventSpec
     unknown_fields: tuple[str, ...] = ()
 
-    @property
-    def id(self) -> str:
-        return self.envelope.id
-
-    @property
-    def type(self) -> str:
-        return self.envelope.type
-
-    @property
-    def agency(self) -> str:
-        return self.envelope.agency
-
-    @property
-    def time(self) -> datetime:
-        return self.envelope.time
+    # The envelope attributes every reader wants, read through the event.
+    id = _OfEnvelope[str]()
+    type = _OfEnvelope[str]()
+    agency = _OfEnvelope[str]()
+    time = _OfEnvelope[datetime]()
 
 
 class Registry:
@@ -117,7 +119,8 @@ class Registry:
         match = TYPE_PATTERN.match(event_type)
         if match and match["name"] in self._names:
             known = sorted(t for t in self._by_type if t.startswith(match["name"] + ".v"))
-            raise errors.UnsupportedVersion(f"{event_type} is not supported; known: {', '.join(known)}")
+            known_list = ", ".join(known)
+            raise errors.UnsupportedVersion(f"{event_type} is not supported; known: {known_list}")
         raise errors.UnknownEventType(f"{event_type!r} is not in the event catalogue")
 
     def spec_for_model(self, model: type[BaseModel]) -> EventSpec:
