@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field, model_validator
 
-from .base import Part, Payload, broken_rule
+from .base import Part, Payload, ensure_in_order
 from .values import (
     Country,
     Email,
@@ -108,8 +108,7 @@ class SessionScheduled(Payload):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> SessionScheduled:
-        if self.end_date < self.start_date:
-            raise broken_rule("end_date is before start_date")
+        ensure_in_order(self.start_date, self.end_date, "end_date is before start_date")
         return self
 
 
@@ -139,8 +138,7 @@ class SessionRescheduled(Payload):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> SessionRescheduled:
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise broken_rule("end_date is before start_date")
+        ensure_in_order(self.start_date, self.end_date, "end_date is before start_date")
         return self
 
 
