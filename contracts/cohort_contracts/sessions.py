@@ -21,6 +21,14 @@ from .values import (
 )
 
 
+def _end_not_before_start(
+    session: SessionScheduled | SessionRescheduled,
+) -> SessionScheduled | SessionRescheduled:
+    """The one rule between fields of both payloads that state a session's dates."""
+    ensure_in_order(session.start_date, session.end_date, "end_date is before start_date")
+    return session
+
+
 class Partner(Part):
     """An organisation the session is delivered with."""
 
@@ -106,10 +114,7 @@ class SessionScheduled(Payload):
         description="Contact of the organiser.", examples=["emm.comoros@iom-training.example"]
     )
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> SessionScheduled:
-        ensure_in_order(self.start_date, self.end_date, "end_date is before start_date")
-        return self
+    _dates_in_order = model_validator(mode="after")(_end_not_before_start)
 
 
 class SessionRescheduled(Payload):
@@ -136,10 +141,7 @@ class SessionRescheduled(Payload):
     )
     mode: Mode | None = Field(default=None, description="New delivery mode.", examples=["blended"])
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> SessionRescheduled:
-        ensure_in_order(self.start_date, self.end_date, "end_date is before start_date")
-        return self
+    _dates_in_order = model_validator(mode="after")(_end_not_before_start)
 
 
 class SessionCancelled(Payload):
