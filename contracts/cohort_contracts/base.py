@@ -13,6 +13,8 @@ and reports such fields instead of rejecting the event.
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
@@ -24,6 +26,13 @@ def broken_rule(message: str) -> PydanticCustomError:
     """Raise it from a model validator: a rule between fields, beyond the JSON Schema (the
     event is dead-lettered `rule_violation`, never `schema_violation`)."""
     return PydanticCustomError(RULE, message)
+
+
+def ensure_in_order(start: date | None, end: date | None, message: str) -> None:
+    """The rule of every range of days: its end, when both ends are given, is not before
+    its start (`message` names the two fields)."""
+    if start is not None and end is not None and end < start:
+        raise broken_rule(message)
 
 
 class Payload(BaseModel):

@@ -159,25 +159,25 @@ _KIT = {
     },
 }
 
+
+def _every(kind: str, *columns: str) -> dict[str, str]:
+    """The same class for each of these columns."""
+    return dict.fromkeys(columns, kind)
+
+
 # service -> table -> column -> class. Direct columns must be in the service's ERASES.
 TABLES: dict[str, dict[str, dict[str, str]]] = {
     "enrolment": {
         **_KIT,
-        "courses": {
-            c: NONE
-            for c in (
-                "course_id", "agency", "min_attendance_ratio", "pass_mark",
-                "evaluation_required", "modules", "published_at", "title", "materials",
-            )
-        },
-        "sessions": {
-            c: NONE
-            for c in (
-                "session_id", "agency", "course_id", "start_date", "end_date", "capacity",
-                "waitlist_capacity", "nomination_quotas", "enrolment_closes_at", "status",
-                "closed_at", "country", "city", "venue", "timezone", "mode", "languages",
-            )
-        },
+        "courses": _every(
+            NONE, "course_id", "agency", "min_attendance_ratio", "pass_mark", "evaluation_required",
+            "modules", "published_at", "title", "materials",
+        ),
+        "sessions": _every(
+            NONE, "session_id", "agency", "course_id", "start_date", "end_date", "capacity",
+            "waitlist_capacity", "nomination_quotas", "enrolment_closes_at", "status", "closed_at",
+            "country", "city", "venue", "timezone", "mode", "languages",
+        ),
         "participants": {
             "participant_id": QUASI, "agency": NONE, "organisation": QUASI,
             "registered_at": NONE, "given_name": DIRECT, "family_name": DIRECT,
@@ -217,13 +217,10 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
         "participants": {"participant_id": QUASI, "agency": NONE, "data": DIRECT},
         "number_counters": {"agency": NONE, "year": NONE, "last_value": NONE},
         "status_counters": {"agency": NONE, "last_index": NONE},
-        "signing_keys": {
-            c: NONE
-            for c in (
-                "key_id", "agency", "public_key_multibase", "seed", "active", "created_at",
-                "retired_at",
-            )
-        },
+        "signing_keys": _every(
+            NONE, "key_id", "agency", "public_key_multibase", "seed", "active", "created_at",
+            "retired_at",
+        ),
         "certificates": {
             "certificate_id": QUASI, "number": QUASI, "verification_code": QUASI,
             "agency": NONE, "enrolment_id": QUASI, "kind": NONE, "participant_id": QUASI,
@@ -241,14 +238,11 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
         **_KIT,
         "courses": {"course_id": NONE, "programme": NONE, "title": NONE},
         "sessions": {
-            **{
-                c: NONE
-                for c in (
-                    "session_id", "agency", "course_id", "office", "country", "city", "venue",
-                    "start_date", "end_date", "timezone", "mode", "languages", "status",
-                    "cancel_reason",
-                )
-            },
+            **_every(
+                NONE, "session_id", "agency", "course_id", "office", "country", "city", "venue",
+                "start_date", "end_date", "timezone", "mode", "languages", "status",
+                "cancel_reason",
+            ),
             "organiser_email": STAFF,
         },
         "participants": {
@@ -288,65 +282,47 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
     "reporting": {
         **_KIT,
         # Reports as published: aggregates with their small cells already suppressed.
-        "r_published_report": {
-            c: NONE
-            for c in (
-                "report_id", "scope_kind", "scope_value", "kind", "published_at", "payload",
-                "feed_seq",
-            )
-        },
+        "r_published_report": _every(
+            NONE, "report_id", "scope_kind", "scope_value", "kind", "published_at", "payload",
+            "feed_seq",
+        ),
         "r_course": {"course_id": NONE, "programme": NONE, "training_of_trainers": NONE},
-        "r_session": {
-            c: NONE
-            for c in (
-                "session_id", "agency", "course_id", "country", "mode", "start_date",
-                "end_date", "audience", "donors",
-            )
-        }
+        "r_session": _every(
+            NONE, "session_id", "agency", "course_id", "country", "mode", "start_date", "end_date",
+            "audience", "donors",
+        )
         | {"facilitators": QUASI},
-        "r_session_change": {
-            c: NONE for c in ("event_id", "session_id", "at", "start_date", "end_date", "mode")
-        },
-        "r_session_state": {
-            c: NONE for c in ("session_id", "cancelled_at", "closed_at", "closed_event_id")
-        },
+        "r_session_change": _every(
+            NONE, "event_id", "session_id", "at", "start_date", "end_date", "mode",
+        ),
+        "r_session_state": _every(
+            NONE, "session_id", "cancelled_at", "closed_at", "closed_event_id",
+        ),
         "r_participant": {
             "participant_id": QUASI, "at": NONE, "sex": QUASI, "organisation_kind": QUASI,
             "nationality": QUASI, "residence": QUASI, "statistics": NONE,
         },
-        "r_enrolment": {
-            c: QUASI
-            for c in (
-                "enrolment_id", "session_id", "participant_id", "confirmed", "waitlisted",
-                "rejected", "cancelled",
-            )
-        },
-        "r_completion": {
-            c: QUASI
-            for c in ("enrolment_id", "session_id", "participant_id", "outcome", "attendance_ratio")
-        },
-        "r_assessment": {
-            c: QUASI for c in ("session_id", "participant_id", "kind", "at", "score")
-        },
-        "r_evaluation": {
-            c: QUASI
-            for c in (
-                "session_id", "respondent", "at", "relevance", "will_improve_performance",
-                "methodology", "content_quality",
-            )
-        },
-        "r_certificate": {
-            c: QUASI
-            for c in ("certificate_id", "session_id", "participant_id", "kind", "issued_at")
-        },
+        "r_enrolment": _every(
+            QUASI, "enrolment_id", "session_id", "participant_id", "confirmed", "waitlisted",
+            "rejected", "cancelled",
+        ),
+        "r_completion": _every(
+            QUASI, "enrolment_id", "session_id", "participant_id", "outcome", "attendance_ratio",
+        ),
+        "r_assessment": _every(QUASI, "session_id", "participant_id", "kind", "at", "score"),
+        "r_evaluation": _every(
+            QUASI, "session_id", "respondent", "at", "relevance", "will_improve_performance",
+            "methodology", "content_quality",
+        ),
+        "r_certificate": _every(
+            QUASI, "certificate_id", "session_id", "participant_id", "kind", "issued_at",
+        ),
         "r_revocation": {"certificate_id": QUASI, "at": NONE},
         "r_trainer": {"trainer_id": QUASI, "programme": NONE, "certificate_id": QUASI},
         "r_notification": {
             "notification_id": NONE, "status": NONE, "recipient": QUASI, "at": NONE,
         },
-        "r_provenance": {
-            c: NONE for c in ("consumer", "events", "first_time", "last_time", "applied_at")
-        },
+        "r_provenance": _every(NONE, "consumer", "events", "first_time", "last_time", "applied_at"),
         "r_published": {"report_key": NONE, "event_id": NONE, "published_at": NONE},
     },
 }

@@ -36,12 +36,8 @@ COMMITTED = Path(__file__).resolve().parents[1] / "schemas"
 SCHEMA_SUFFIX = ".schema.json"
 REF_TEMPLATE = "#/$defs/{model}"
 EVENT_CONTENT_TYPE = "application/cloudevents+json"  # structured mode: the whole envelope
-PRODUCERS = {
-    "ENROLMENT": "enrolment",
-    "CERTIFICATION": "certification",
-    "NOTIFICATION": "notification",
-    "REPORTS": "reporting",
-}
+# The service that publishes on a stream is named after it, but for these.
+PRODUCERS = {"REPORTS": "reporting"}
 
 
 def schema_file(event_type: str) -> str:

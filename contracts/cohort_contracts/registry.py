@@ -16,24 +16,13 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import limits
+from . import errors, limits
 from .base import RULE
 from .envelope import TYPE_PATTERN, CloudEvent, new_event_id, utcnow
-from .errors import (
-    AgencyMismatch,
-    ContractError,
-    MalformedEnvelope,
-    NotJson,
-    RuleViolation,
-    SchemaViolation,
-    UnknownEventType,
-    Unparseable,
-    UnsupportedVersion,
-    WrongSubject,
-)
 from .reading import read_payload
 
 P = TypeVar("P", bound=BaseModel)
+T = TypeVar("T")
 
 INTAKE_PREFIX = "intake"
 
@@ -79,6 +68,17 @@ class EventSpec:
         return subject == self.subject
 
 
+class _OfEnvelope(Generic[T]):
+    """An event's attribute that is its envelope's attribute of the same name."""
+
+    def __set_name__(self, owner: builtins.type[Any], name: str) -> None:
+        self.name = name
+
+    def __get__(self, event: Event[Any], owner: builtins.type[Any] | None = None) -> T:
+        value: T = getattr(event.envelope, self.name)
+        return value
+
+
 @dataclass(frozen=True)
 class Event(Generic[P]):
     """A parsed, validated event: its envelope and its typed payload.
@@ -92,21 +92,11 @@ class Event(Generic[P]):
     spec: EventSpec
     unknown_fields: tuple[str, ...] = ()
 
-    @property
-    def id(self) -> str:
-        return self.envelope.id
-
-    @property
-    def type(self) -> str:
-        return self.envelope.type
-
-    @property
-    def agency(self) -> str:
-        return self.envelope.agency
-
-    @property
-    def time(self) -> datetime:
-        return self.envelope.time
+    # The envelope attributes every reader wants, read through the event.
+    id = _OfEnvelope[str]()
+    type = _OfEnvelope[str]()
+    agency = _OfEnvelope[str]()
+    time = _OfEnvelope[datetime]()
 
 
 class Registry:
@@ -129,8 +119,9 @@ class Registry:
         match = TYPE_PATTERN.match(event_type)
         if match and match["name"] in self._names:
             known = sorted(t for t in self._by_type if t.startswith(match["name"] + ".v"))
-            raise UnsupportedVersion(f"{event_type} is not supported; known: {', '.join(known)}")
-        raise UnknownEventType(f"{event_type!r} is not in the event catalogue")
+            known_list = ", ".join(known)
+            raise errors.UnsupportedVersion(f"{event_type} is not supported; known: {known_list}")
+        raise errors.UnknownEventType(f"{event_type!r} is not in the event catalogue")
 
     def spec_for_model(self, model: type[BaseModel]) -> EventSpec:
         for spec in self._by_type.values():
@@ -157,27 +148,27 @@ class Registry:
         try:
             limits.check(body, max_bytes=max_bytes, max_depth=max_depth)
             return self._parse(body, subject, strict)
-        except ContractError:
+        except errors.ContractError:
             raise
         except Exception as exc:
-            raise Unparseable(f"{type(exc).__name__}: {exc}"[:2000]) from exc
+            raise errors.Unparseable(f"{type(exc).__name__}: {exc}"[:2000]) from exc
 
     def _parse(self, body: bytes | str, subject: str, strict: bool) -> Event[Any]:
         envelope, unknown = _decode_envelope(body, strict)
         spec = self.spec(envelope.type)
         if not spec.accepts_subject(subject):
-            raise WrongSubject(f"{envelope.type} does not belong on subject {subject!r}")
+            raise errors.WrongSubject(f"{envelope.type} does not belong on subject {subject!r}")
         if spec.is_intake:
             token = subject.split(".")[1]
             if token != envelope.agency:
-                raise AgencyMismatch(
+                raise errors.AgencyMismatch(
                     f"agency {envelope.agency!r} published on {subject!r} (agency token {token!r})"
                 )
         try:
             payload = read_payload(spec.model, envelope.data, strict=strict)
         except ValidationError as exc:
             broken = {err["type"] for err in exc.errors(include_url=False)} == {RULE}
-            error = RuleViolation if broken else SchemaViolation
+            error = errors.RuleViolation if broken else errors.SchemaViolation
             raise error(_describe(exc, envelope.type)) from None
         unknown += tuple(f"data.{path}" for path in payload.unknown)
         return Event(envelope=envelope, payload=payload.value, spec=spec, unknown_fields=unknown)
@@ -220,13 +211,13 @@ def _decode_envelope(body: bytes | str, strict: bool) -> tuple[CloudEvent, tuple
     try:
         raw = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise NotJson(f"body is not UTF-8 JSON ({exc})") from None
+        raise errors.NotJson(f"body is not UTF-8 JSON ({exc})") from None
     if not isinstance(raw, dict):
-        raise MalformedEnvelope(f"body is JSON {type(raw).__name__}, not an object")
+        raise errors.MalformedEnvelope(f"body is JSON {type(raw).__name__}, not an object")
     try:
         envelope = read_payload(CloudEvent, raw, strict=strict)
     except ValidationError as exc:
-        raise MalformedEnvelope(_describe(exc, "envelope")) from None
+        raise errors.MalformedEnvelope(_describe(exc, "envelope")) from None
     return envelope.value, envelope.unknown
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import Field, PlainSerializer, model_validator
 
-from .base import Part, Payload, broken_rule
+from .base import Part, Payload, broken_rule, ensure_in_order
 from .figures import Figures, LegacyFigures, check_figures
 from .values import Country, Id, Text
 
@@ -70,8 +70,7 @@ class Period(Part):
 
     @model_validator(mode="after")
     def _in_order(self) -> Period:
-        if self.end < self.start:
-            raise broken_rule("period end is before start")
+        ensure_in_order(self.start, self.end, "period end is before start")
         return self
 
 

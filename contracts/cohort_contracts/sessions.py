@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field, model_validator
 
-from .base import Part, Payload, broken_rule
+from .base import Part, Payload, ensure_in_order
 from .values import (
     Country,
     Email,
@@ -19,6 +19,14 @@ from .values import (
     Text,
     TimeZone,
 )
+
+
+def _end_not_before_start(
+    session: SessionScheduled | SessionRescheduled,
+) -> SessionScheduled | SessionRescheduled:
+    """The one rule between fields of both payloads that state a session's dates."""
+    ensure_in_order(session.start_date, session.end_date, "end_date is before start_date")
+    return session
 
 
 class Partner(Part):
@@ -106,11 +114,7 @@ class SessionScheduled(Payload):
         description="Contact of the organiser.", examples=["emm.comoros@iom-training.example"]
     )
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> SessionScheduled:
-        if self.end_date < self.start_date:
-            raise broken_rule("end_date is before start_date")
-        return self
+    _dates_in_order = model_validator(mode="after")(_end_not_before_start)
 
 
 class SessionRescheduled(Payload):
@@ -137,11 +141,7 @@ class SessionRescheduled(Payload):
     )
     mode: Mode | None = Field(default=None, description="New delivery mode.", examples=["blended"])
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> SessionRescheduled:
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise broken_rule("end_date is before start_date")
-        return self
+    _dates_in_order = model_validator(mode="after")(_end_not_before_start)
 
 
 class SessionCancelled(Payload):

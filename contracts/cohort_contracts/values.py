@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.resources
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -132,15 +133,18 @@ def _rfc3339_at_the_edge(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
+def _one_of(codes: Iterable[str], description: str, examples: list[str]) -> Any:
+    """The field of a code from a fixed list; its JSON Schema names the list (an enum)."""
+    return Field(
+        description=description, examples=examples, json_schema_extra={"enum": list(codes)}
+    )
+
+
 Country = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Z]{3}$"),
     AfterValidator(_country),
-    Field(
-        description="ISO 3166-1 alpha-3 country code, uppercase.",
-        examples=["COM", "SEN"],
-        json_schema_extra={"enum": list(COUNTRY_CODES)},
-    ),
+    _one_of(COUNTRY_CODES, "ISO 3166-1 alpha-3 country code, uppercase.", ["COM", "SEN"]),
 ]
 Language = Annotated[
     str,
@@ -178,19 +182,15 @@ TimeZone = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$"),
     AfterValidator(_timezone),
-    Field(
-        description="IANA time zone name.",
-        examples=["Indian/Comoro", "Africa/Dakar"],
-        json_schema_extra={"enum": list(TIME_ZONES)},
-    ),
+    _one_of(TIME_ZONES, "IANA time zone name.", ["Indian/Comoro", "Africa/Dakar"]),
 ]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Id = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200, pattern=rf"^{_VISIBLE}+$"),
     Field(description="Identifier namespaced by its agency.", examples=["iom:emm2"]),
 ]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Url = Annotated[
     str,
     StringConstraints(pattern=rf"^https?://{_VISIBLE}+$", max_length=2000),

@@ -16,19 +16,27 @@ from tests.privacy import history as h
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def days_ago(days_by_participant: dict[str, int]) -> dict[tuple[str, str], datetime]:
+    """`{"iom:old": 800}` as `due` takes it: keyed by (agency, participant), the agency
+    being the id's prefix."""
+    return {
+        (participant.split(":")[0], participant): NOW - timedelta(days=days)
+        for participant, days in days_by_participant.items()
+    }
+
+
 @pytest.mark.unit
 def test_only_participants_past_their_agencys_period_and_not_yet_erased_are_due():
-    activity = {
-        ("iom", "iom:old"): NOW - timedelta(days=800),
-        ("iom", "iom:recent"): NOW - timedelta(days=10),
-        ("iom", "iom:erased"): NOW - timedelta(days=900),
-        ("icmpd", "icmpd:old"): NOW - timedelta(days=800),  # icmpd: training records only
-        ("iom", "iom:came-back"): NOW - timedelta(days=750),
-    }
-    erased = {
-        ("iom", "iom:erased"): NOW - timedelta(days=100),
-        ("iom", "iom:came-back"): NOW - timedelta(days=760),  # active again after erasure
-    }
+    activity = days_ago(
+        {
+            "iom:old": 800,
+            "iom:recent": 10,
+            "iom:erased": 900,
+            "icmpd:old": 800,  # icmpd: training records only
+            "iom:came-back": 750,
+        }
+    )
+    erased = days_ago({"iom:erased": 100, "iom:came-back": 760})  # came-back: active since
     retention = {"iom": {"contacts": 730}, "icmpd": {"training_records": 3650}}
     assert [(d.agency, d.participant_id) for d in due(activity, erased, retention, NOW)] == [
         ("iom", "iom:came-back"),
@@ -38,11 +46,7 @@ def test_only_participants_past_their_agencys_period_and_not_yet_erased_are_due(
 
 @pytest.mark.unit
 def test_the_shortest_expired_period_of_the_swept_types_names_the_request():
-    activity = {
-        ("iom", "iom:a"): NOW - timedelta(days=400),
-        ("icmpd", "icmpd:b"): NOW - timedelta(days=400),
-        ("unhcr", "unhcr:c"): NOW - timedelta(days=4000),
-    }
+    activity = days_ago({"iom:a": 400, "icmpd:b": 400, "unhcr:c": 4000})
     retention = {
         "iom": {"contacts": 730, "training_records": 365},  # records shorter than contacts
         "icmpd": {"contacts": 300, "training_records": 365, "logs": 1},

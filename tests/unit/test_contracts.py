@@ -361,22 +361,35 @@ def test_every_contract_error_is_a_contract_error_with_a_distinct_reason() -> No
     assert len({kind.reason for kind in kinds}) == len(kinds)
 
 
+SUBJECTS_BY_STREAM = {
+    "ENROLMENT": {
+        "enrolment.confirmed.v1": "enrolment.confirmed",
+        "enrolment.waitlisted.v1": "enrolment.waitlisted",
+        "enrolment.rejected.v1": "enrolment.rejected",
+        "enrolment.cancelled.v1": "enrolment.cancelled",
+        "enrolment.completed.v1": "enrolment.completed",
+        "participant.link_requested.v1": "enrolment.link_requested",
+    },
+    "CERTIFICATION": {
+        "certificate.issued.v1": "certification.issued",
+        "certificate.revoked.v1": "certification.revoked",
+        "trainer.certified.v1": "certification.trainer",
+    },
+    "NOTIFICATION": {
+        "notification.sent.v1": "notification.sent",
+        "notification.failed.v1": "notification.failed",
+        "reminder.due.v1": "notification.reminder.due",  # internal.py
+    },
+    "REPORTS": {"report.published.v1": "reports.>"},
+    "PRIVACY": {
+        "participant.erased.v1": "privacy.erased.>",
+        "erasure.completed.v1": "privacy.completed.>",
+    },
+}
 EXPECTED_SUBJECTS = {
-    "enrolment.confirmed.v1": ("ENROLMENT", "enrolment.confirmed"),
-    "enrolment.waitlisted.v1": ("ENROLMENT", "enrolment.waitlisted"),
-    "enrolment.rejected.v1": ("ENROLMENT", "enrolment.rejected"),
-    "enrolment.cancelled.v1": ("ENROLMENT", "enrolment.cancelled"),
-    "enrolment.completed.v1": ("ENROLMENT", "enrolment.completed"),
-    "participant.link_requested.v1": ("ENROLMENT", "enrolment.link_requested"),
-    "certificate.issued.v1": ("CERTIFICATION", "certification.issued"),
-    "certificate.revoked.v1": ("CERTIFICATION", "certification.revoked"),
-    "trainer.certified.v1": ("CERTIFICATION", "certification.trainer"),
-    "notification.sent.v1": ("NOTIFICATION", "notification.sent"),
-    "notification.failed.v1": ("NOTIFICATION", "notification.failed"),
-    "report.published.v1": ("REPORTS", "reports.>"),
-    "reminder.due.v1": ("NOTIFICATION", "notification.reminder.due"),  # internal.py
-    "participant.erased.v1": ("PRIVACY", "privacy.erased.>"),
-    "erasure.completed.v1": ("PRIVACY", "privacy.completed.>"),
+    event_type: (stream, subject)
+    for stream, subjects in SUBJECTS_BY_STREAM.items()
+    for event_type, subject in subjects.items()
 }
 INTAKE_TYPES = {
     "course.published.v1",

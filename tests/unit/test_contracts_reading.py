@@ -91,25 +91,25 @@ def test_the_edge_takes_times_in_rfc_3339_only() -> None:
 
 
 @pytest.mark.parametrize(
-    "changes",
-    [{"email": "f@miidat.test"}, {"email": "F.Said@MIIDAT.example"}, {"phone": "+269123"}],
+    ("changes", "valid"),
+    [
+        ({"email": "f@miidat.test"}, True),
+        ({"email": "F.Said@MIIDAT.example"}, True),
+        ({"phone": "+269123"}, True),
+        ({"nationality": "NIG"}, False),
+        ({"country_of_residence": "ANT"}, False),
+        ({"email": "a@localhost"}, False),
+    ],
 )
-def test_what_the_schema_accepts_every_reader_and_the_edge_accept(changes) -> None:
+def test_every_reader_and_the_edge_accept_exactly_what_the_schema_accepts(changes, valid) -> None:
     event = factories.participant("iom:p-1", **changes)
-    assert fits_schema(event)
-    read(event)
-    read(event, strict=True)
-
-
-@pytest.mark.parametrize(
-    "changes",
-    [{"nationality": "NIG"}, {"country_of_residence": "ANT"}, {"email": "a@localhost"}],
-)
-def test_what_the_schema_refuses_every_reader_refuses(changes) -> None:
-    event = factories.participant("iom:p-1", **changes)
-    assert not fits_schema(event)
-    with pytest.raises(SchemaViolation):
-        read(event)
+    assert fits_schema(event) is valid
+    for strict in (False, True):
+        if valid:
+            read(event, strict=strict)
+        else:
+            with pytest.raises(SchemaViolation):
+                read(event, strict=strict)
 
 
 def test_readers_keep_the_forms_they_took_before_which_the_edge_refuses() -> None:

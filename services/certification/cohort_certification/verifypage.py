@@ -106,21 +106,18 @@ class VerifyPages:
         return self._render("verify.html.j2", lang, request, view=view)
 
     def router(self) -> APIRouter:
-        router = APIRouter(tags=["verification page"])
+        router = APIRouter(tags=["verification page"], default_response_class=HTMLResponse)
 
         @router.get(
             "/verify",
-            response_class=HTMLResponse,
             summary="Check a credential file",
             dependencies=[public("the form to check a credential file: no data")],
         )
         async def upload_form(request: Request) -> Response:
-            lang = self._lang(request)
-            return self._render("upload.html.j2", lang, request, result=None)
+            return self._render("upload.html.j2", self._lang(request), request, result=None)
 
         @router.post(
             "/verify/file",
-            response_class=HTMLResponse,
             summary="Check an uploaded credential file and answer in words",
             dependencies=[public("verifies what the caller already holds")],
         )
