@@ -308,6 +308,7 @@ class MessageProcessor:
                 if not await inbox.record(con, self.consumer.durable, event):
                     return False
                 await self._run(con, item)
+                await still_open(con)
                 return True
 
     async def _apply_together(self, items: list[Item], *, savepoints: bool = True) -> None:
@@ -341,6 +342,7 @@ class MessageProcessor:
                     start += len(run)
                 await owners.flush(con)  # a claim race: the batch goes one at a time
                 await rows.flush()
+                await still_open(con)  # else one at a time, which finds the culprit
 
     async def _admit(self, batch: _Batch, item: Item) -> bool:
         """Inbox and ownership for one message of a batch; True when its handler is to run
@@ -530,6 +532,25 @@ def _ahead_run(items: list[Item], start: int) -> list[Item]:
     ):
         end += 1
     return items[start : max(end, start + 1)]
+
+
+class SwallowedDatabaseError(RuntimeError):
+    """A handler caught a database error and carried on: its transaction is aborted."""
+
+
+async def still_open(con: asyncpg.Connection) -> None:
+    """Raise when the transaction is aborted, before its COMMIT.
+
+    PostgreSQL answers COMMIT in an aborted transaction with a rollback and no error, so a
+    handler that swallowed a database error would have its work (and the inbox row) thrown
+    away while its message is acked as applied. Raising here makes it a handler failure:
+    retried, then dead-lettered as `handler_error` with this message."""
+    try:
+        await con.execute("SELECT 1")
+    except asyncpg.InFailedSQLTransactionError as exc:
+        raise SwallowedDatabaseError(
+            "a handler caught a database error and carried on; its transaction was aborted"
+        ) from exc
 
 
 def _metadata(msg: Msg) -> Any:

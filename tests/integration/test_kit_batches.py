@@ -122,6 +122,19 @@ async def test_a_failing_message_in_a_batch_is_dead_lettered_and_the_others_appl
     assert len(await outbox_ids(database_url)) == BACKLOG - 1  # its emit rolled back with it
 
 
+async def test_a_handler_that_swallows_a_database_error_is_dead_lettered_not_lost(
+    js, backlog, start, database_url
+):
+    # COMMIT of an aborted transaction is a silent rollback: without the kit's check the
+    # message would be acked as applied with nothing of it stored.
+    middle, seen = await settled_with_failing_middle("swallow", js, backlog, start, database_url)
+    assert [r["participant_id"] for r in seen] == [p for p in backlog if p != middle]
+    parked = [json.loads(m.data) for m in await read_stream(js, "DEADLETTER")]
+    assert [(p["reason"], p["deliveries"]) for p in parked] == [("handler_error", 2)]
+    assert "caught a database error" in parked[0]["detail"]
+    assert len(await outbox_ids(database_url)) == BACKLOG - 1
+
+
 async def test_a_transient_failure_in_a_batch_retries_that_message_alone(
     js, backlog, start, database_url
 ):

@@ -2,17 +2,20 @@
 (with the id of the transaction that applied it) and emits one event per application.
 
 `behaviour["fail"]` maps a participant id to how its handler fails: `error` (always raises),
-`transient` (a real serialization failure from PostgreSQL on the first attempt) or `kill`
-(the server ends the session on the first attempt, so the whole batch is lost).
+`transient` (a real serialization failure from PostgreSQL on the first attempt), `kill`
+(the server ends the session on the first attempt, so the whole batch is lost) or
+`swallow` (a database error caught and ignored, which leaves the transaction aborted).
 `behaviour["slow_seconds"]` delays every application (the crash test kills a slow batch).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from cohort_contracts.enrolments import EnrolmentConfirmed
 from cohort_kit import Router, ServiceDefinition, ServiceSettings, Unit
 
@@ -39,6 +42,10 @@ async def record(unit: Unit) -> None:
         await unit.con.execute("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40001'; END $$")
     if how == "kill" and unit.attempt == 1:
         await unit.con.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    if how == "swallow":
+        with contextlib.suppress(asyncpg.PostgresError):
+            await unit.con.execute("SELECT 1/0")
+        return
     await unit.emit(
         EnrolmentConfirmed(
             enrolment_id=f"iom:e-{pid.split(':')[1]}",
