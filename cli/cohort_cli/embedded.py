@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -27,8 +28,25 @@ class StartError(RuntimeError):
     pass
 
 
+EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A free port below the kernel's ephemeral range.
+
+    A port from the ephemeral range (what binding port 0 gives) can be handed to any
+    outgoing connection on the machine while its server is down, so a service restarted
+    after a crash would find its own port taken ("address already in use")."""
+    low = int(EPHEMERAL.read_text().split()[0]) if EPHEMERAL.exists() else 32768
+    for _ in range(200):
+        port = random.randrange(max(low - 12000, 1024), low - 100)  # room for a block above
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # a crowded range: any free port will do
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
