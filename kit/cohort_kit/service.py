@@ -34,6 +34,7 @@ from .logs import configure_logging
 from .relay import OutboxRelay
 from .serving import start_http, stop_on_signals
 from .settings import ServiceSettings, load_settings
+from .shutdown import within
 from .topology import verify
 from .tracing import configure_tracing
 from .units import Router
@@ -160,8 +161,8 @@ class Runtime:
         if loops:
             await asyncio.wait(loops, timeout=PULL_TIMEOUT_SECONDS + 1)
         for subscriber in self._subscribers:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(subscriber.stop(), self.settings.shutdown_grace_seconds)
+            grace = self.settings.shutdown_grace_seconds
+            await within(grace, f"stop pulling {subscriber.spec.durable}", subscriber.stop())
         self._subscribers.clear()
 
     async def _finish_in_flight(self) -> None:
@@ -179,24 +180,21 @@ class Runtime:
     async def stop(self) -> None:
         """Stop fetching, finish in-flight messages, hand the rest back to NATS, then close."""
         await self.stop_fetching()
+        # Every step is bounded (`within`): a stop that hangs would hold a deployment's
+        # rollout, or a test run, where a stuck step only costs its own time.
         relay_task = self._tasks[0] if self._tasks else None
         if self.relay is not None and relay_task is not None:
             self.relay.stop()  # ends after its current round, while NATS is still connected
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
-                await asyncio.wait_for(asyncio.shield(relay_task), 5)
+            await within(5, "outbox relay's last round", asyncio.shield(relay_task))
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await within(5, f"cancel {task.get_name()}", task)
         if self.broker is not None:
-            await self.broker.stop()
-        if self.pool is not None:
-            try:
-                await asyncio.wait_for(self.pool.close(), 5)
-            except TimeoutError:
-                log.warning("database connections still busy after 5s; terminating them")
-                self.pool.terminate()
+            await within(10, "close the NATS connection", self.broker.stop())
+        if self.pool is not None and not await within(5, "close the pool", self.pool.close()):
+            log.warning("database connections still busy after 5s; terminating them")
+            self.pool.terminate()
         log.info("service stopped")
 
     async def caught_up(self) -> bool:
@@ -267,7 +265,7 @@ class Runtime:
                     log.error(f"{name} failed; restarting it", error=repr(exc), exc_info=True)
                 await asyncio.sleep(1.0)
 
-        self._tasks.append(asyncio.ensure_future(supervised()))
+        self._tasks.append(asyncio.create_task(supervised(), name=name))
 
 
 async def wait_for_dependency(
