@@ -22,9 +22,8 @@ from typing import Any
 
 from cohort_kit.logs import configure_logging
 
-from .baseline import run_baseline
 from .chain import run_chain
-from .common import RESULTS, embedded_servers, say, write_result
+from .common import RESULTS, baseline, embedded_servers, say, write_result
 from .enrolment.__main__ import run_enrolment
 from .network import service_rss_mb, start_network
 
@@ -42,9 +41,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     }
     body = json.dumps({"specversion": "1.0", "data": {"x": "y" * 400}}).encode()
     with embedded_servers() as servers:
-        say(f"baseline: trivial FastStream pull handler, {args.messages} messages")
-        result["baseline"] = await run_baseline(servers.nats_url, args.messages, body)
-        say(f"  {result['baseline']}")
+        result["baseline"] = await baseline(servers, args.messages, body)
         say(f"enrolment: {args.messages} requests, one replica")
         result["enrolment"] = await run_enrolment(
             servers.nats_url, servers.admin_dsn, args.messages, 100

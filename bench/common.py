@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import nats
 from cohort_cli.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from cohort_contracts.streams import TOPOLOGY
+from cohort_kit.db import ensure_database, with_database
+from cohort_kit.topology import provision
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -36,6 +40,26 @@ def embedded_servers() -> Iterator[Servers]:
         EmbeddedPostgres(Path(tmp) / "pg", free_port()).running() as admin_dsn,
     ):
         yield Servers(nats_url, admin_dsn)
+
+
+async def service_parts(nats_url: str, admin_dsn: str, database: str) -> tuple[str, Any, Any]:
+    """What a one-service bench runs on: its own database (its DSN), and a NATS connection
+    with its JetStream context on the network's topology. The caller drains the connection."""
+    await ensure_database(admin_dsn, database)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await provision(js, TOPOLOGY)
+    return with_database(admin_dsn, database), nc, js
+
+
+async def baseline(servers: Servers, count: int, body: bytes) -> dict[str, Any]:
+    """The run's baseline (bench/baseline.py), said as it is measured."""
+    from .baseline import run_baseline  # baseline.py imports this module
+
+    say(f"baseline: trivial FastStream pull handler, {count} messages of {len(body)} B")
+    result = await run_baseline(servers.nats_url, count, body)
+    say(f"  {result}")
+    return result
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

@@ -34,19 +34,22 @@ from typing import Any
 
 import asyncpg
 import httpx
-import nats
 import uvicorn
 from cohort_certification.app import definition
 from cohort_certification.settings import CertificationSettings
 from cohort_cli.embedded import free_port
-from cohort_contracts.streams import TOPOLOGY
 from cohort_kit import Runtime
-from cohort_kit.db import ensure_database, with_database
 from cohort_kit.logs import configure_logging
-from cohort_kit.topology import provision
 
-from bench.baseline import run_baseline
-from bench.common import embedded_servers, percentiles, say, write_result
+from bench.common import (
+    baseline,
+    embedded_servers,
+    percentiles,
+    publish_intake,
+    say,
+    service_parts,
+    write_result,
+)
 from tests.certification import events
 
 KEY_SEED = "11" * 32
@@ -66,11 +69,7 @@ async def run_certification(
     verifications: int,
     concurrency: list[int],
 ) -> dict[str, Any]:
-    await ensure_database(admin_dsn, "certification_bench")
-    dsn = with_database(admin_dsn, "certification_bench")
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    await provision(js, TOPOLOGY)
+    dsn, nc, js = await service_parts(nats_url, admin_dsn, "certification_bench")
     settings = CertificationSettings(
         nats_url=nats_url,
         database_url=dsn,
@@ -86,13 +85,7 @@ async def run_certification(
     try:
         facts = [events.course(), events.session()]
         facts += [events.person(f"icmpd:p-{n}") for n in range(count)]
-        for event in facts:
-            name = event["type"].rsplit(".", 1)[0]
-            await js.publish(
-                f"intake.{event['agency']}.{name}",
-                json.dumps(event).encode(),
-                headers={"Nats-Msg-Id": event["id"]},
-            )
+        await publish_intake(js, facts)
         await _wait_count(dsn, "SELECT count(*) FROM participants", count)
         say(f"  facts applied (1 course, 1 session, {count} participants); now the completions")
 
@@ -299,9 +292,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"targets": TARGETS, "load_before": load()}
     say(f"load before: {result['load_before']}")
     with embedded_servers() as servers:
-        say(f"baseline: trivial FastStream pull handler, {args.baseline} messages of {len(body)} B")
-        result["baseline"] = await run_baseline(servers.nats_url, args.baseline, body)
-        say(f"  {result['baseline']}")
+        result["baseline"] = await baseline(servers, args.baseline, body)
         say(f"certification: {args.certificates} completions, one replica")
         result.update(
             await run_certification(

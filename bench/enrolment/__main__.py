@@ -17,17 +17,12 @@ import time
 from typing import Any
 
 import asyncpg
-import nats
-from cohort_contracts.streams import TOPOLOGY
 from cohort_enrolment.app import definition
 from cohort_enrolment.settings import EnrolmentSettings
 from cohort_kit import Runtime
-from cohort_kit.db import ensure_database, with_database
 from cohort_kit.logs import configure_logging
-from cohort_kit.topology import provision
 
 from bench import common
-from bench.baseline import run_baseline
 from bench.common import embedded_servers, percentiles, say, write_result
 from tests.enrolment import builders
 
@@ -61,11 +56,7 @@ STATEMENTS = Statements()
 
 
 async def run_enrolment(nats_url: str, admin_dsn: str, count: int, sessions: int) -> dict[str, Any]:
-    await ensure_database(admin_dsn, "enrolment_bench")
-    dsn = with_database(admin_dsn, "enrolment_bench")
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    await provision(js, TOPOLOGY)
+    dsn, nc, js = await common.service_parts(nats_url, admin_dsn, "enrolment_bench")
     settings = EnrolmentSettings(
         nats_url=nats_url,
         database_url=dsn,
@@ -140,9 +131,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     body = json.dumps(builders.request("iom:e-x", "iom:p-x")).encode()  # same size as a request
     result: dict[str, Any] = {"target_ratio_min": 0.5}
     with embedded_servers() as servers:
-        say(f"baseline: trivial FastStream pull handler, {args.messages} messages")
-        result["baseline"] = await run_baseline(servers.nats_url, args.messages, body)
-        say(f"  {result['baseline']}")
+        result["baseline"] = await common.baseline(servers, args.messages, body)
         say(f"enrolment: {args.messages} requests over {args.sessions} sessions, one replica")
         result["enrolment"] = await run_enrolment(
             servers.nats_url, servers.admin_dsn, args.messages, args.sessions

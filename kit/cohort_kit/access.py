@@ -15,6 +15,13 @@ def jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
 
 
+def tables_by_participant(**tables: str) -> dict[str, str]:
+    """`{name: query}` reading every row of each table whose `participant_id` is $1."""
+    return {
+        name: f"SELECT * FROM {table} WHERE participant_id = $1" for name, table in tables.items()
+    }
+
+
 async def held_rows(con: Any, participant_id: str, queries: Mapping[str, str]) -> dict[str, Any]:
     """`{name: [row, ...]}` for every named query, run with the participant id as $1."""
     return {

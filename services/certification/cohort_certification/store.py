@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, TypeAlias
 
 import asyncpg
+from cohort_kit.access import jsonable
 
 Con: TypeAlias = Any  # asyncpg.Connection or a pool's proxy of one
 
@@ -300,10 +301,6 @@ async def export_participant(con: Con, participant_id: str) -> dict[str, Any]:
     trainer = await con.fetch("SELECT * FROM trainers WHERE trainer_id = $1", participant_id)
     return {
         "participant": dict(person["data"]) if person else None,
-        "certificates": [_jsonable(dict(r)) for r in certs],
-        "trainer_registry": [_jsonable(dict(r)) for r in trainer],
+        "certificates": [jsonable(r) for r in certs],
+        "trainer_registry": [jsonable(r) for r in trainer],
     }
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}

@@ -15,7 +15,7 @@ from cohort_contracts.courses import CoursePublished
 from cohort_contracts.enrolments import EnrolmentRequested
 from cohort_contracts.participants import ParticipantRegistered
 from cohort_contracts.sessions import SessionRescheduled, SessionScheduled
-from cohort_kit.access import held_rows
+from cohort_kit.access import held_rows, tables_by_participant
 
 from .domain import Attendance, Completion, CompletionRule, SessionFacts
 
@@ -652,18 +652,18 @@ async def forget_participant(con: Con, participant_id: str, at: datetime) -> Non
 
 async def export_participant(con: Con, participant_id: str) -> dict[str, Any]:
     """Everything this service holds about one participant (right of access)."""
-    return await held_rows(
-        con,
-        participant_id,
-        {
-            "participant": "SELECT * FROM participants WHERE participant_id = $1",
-            "enrolments": "SELECT * FROM enrolments WHERE participant_id = $1",
-            "attendance": "SELECT * FROM attendance WHERE participant_id = $1",
-            "assessments": "SELECT * FROM assessments WHERE participant_id = $1",
-            "evaluations": "SELECT * FROM evaluations WHERE participant_id = $1",
-            "completions": """SELECT c.* FROM completions c JOIN enrolments e USING (enrolment_id)
-               WHERE e.participant_id = $1""",
-            "certificates": "SELECT * FROM certificates WHERE participant_id = $1",
-            "link_requests": "SELECT * FROM link_requests WHERE participant_id = $1",
-        },
-    )
+    return await held_rows(con, participant_id, _HELD)
+
+
+_HELD = {
+    **tables_by_participant(
+        participant="participants",
+        enrolments="enrolments",
+        attendance="attendance",
+        assessments="assessments",
+        evaluations="evaluations",
+    ),
+    "completions": """SELECT c.* FROM completions c JOIN enrolments e USING (enrolment_id)
+       WHERE e.participant_id = $1""",
+    **tables_by_participant(certificates="certificates", link_requests="link_requests"),
+}

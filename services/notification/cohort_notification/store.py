@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
-from cohort_kit.access import held_rows
+from cohort_kit.access import held_rows, tables_by_participant
 
 from .domain import choose_language, delivery_id
 
@@ -494,13 +494,13 @@ async def export_participant(con: Con, participant_id: str) -> dict[str, Any]:
     return await held_rows(
         con,
         participant_id,
-        {
-            "participant": "SELECT * FROM participants WHERE participant_id = $1",
-            "enrolments": "SELECT * FROM enrolments WHERE participant_id = $1",
-            "deliveries": "SELECT * FROM deliveries WHERE participant_id = $1",
-            "reminders": "SELECT * FROM reminders WHERE participant_id = $1",
-            "page_links": "SELECT * FROM page_links WHERE participant_id = $1",
-        },
+        tables_by_participant(
+            participant="participants",
+            enrolments="enrolments",
+            deliveries="deliveries",
+            reminders="reminders",
+            page_links="page_links",
+        ),
     )
 
 

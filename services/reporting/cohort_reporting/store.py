@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
-from cohort_kit.access import held_rows
+from cohort_kit.access import held_rows, tables_by_participant
 
 from .domain import (
     AGREE,
@@ -724,10 +724,12 @@ async def export_participant(con: asyncpg.Connection, participant_id: str) -> di
         con,
         participant_id,
         {
-            "profile": "SELECT * FROM r_participant WHERE participant_id = $1",
-            "enrolments": "SELECT * FROM r_enrolment WHERE participant_id = $1",
-            "completions": "SELECT * FROM r_completion WHERE participant_id = $1",
-            "assessments": "SELECT * FROM r_assessment WHERE participant_id = $1",
+            **tables_by_participant(
+                profile="r_participant",
+                enrolments="r_enrolment",
+                completions="r_completion",
+                assessments="r_assessment",
+            ),
             "evaluations": "SELECT * FROM r_evaluation WHERE respondent = $1",
             "certificates": "SELECT * FROM r_certificate WHERE participant_id = $1",
             "notifications": "SELECT * FROM r_notification WHERE recipient = $1",
