@@ -5,6 +5,7 @@ Intake specs have no subject: they travel on `intake.<agency>.<entity>.<verb>`.
 
 from __future__ import annotations
 
+from . import enrolments as en
 from .attendance import AssessmentRecorded, AttendanceRecorded
 from .certificates import (
     CertificateIssued,
@@ -13,16 +14,6 @@ from .certificates import (
     TrainerCertified,
 )
 from .courses import CoursePublished
-from .enrolments import (
-    EnrolmentCancelled,
-    EnrolmentCompleted,
-    EnrolmentConfirmed,
-    EnrolmentRejected,
-    EnrolmentRequested,
-    EnrolmentWaitlisted,
-    EnrolmentWithdrawn,
-    ParticipantLinkRequested,
-)
 from .evaluations import EvaluationSubmitted
 from .internal import INTERNAL_SPECS
 from .notifications import NotificationFailed, NotificationSent
@@ -41,8 +32,8 @@ INTAKE_SPECS = [
     EventSpec("session.cancelled.v1", SessionCancelled, INTAKE, description="Will not happen."),
     EventSpec("session.closed.v1", SessionClosed, INTAKE, description="Delivery finished."),
     EventSpec("participant.registered.v1", ParticipantRegistered, INTAKE, description="A person."),
-    EventSpec("enrolment.requested.v1", EnrolmentRequested, INTAKE, description="Seat asked."),
-    EventSpec("enrolment.withdrawn.v1", EnrolmentWithdrawn, INTAKE, description="Given up."),
+    EventSpec("enrolment.requested.v1", en.EnrolmentRequested, INTAKE, description="Seat asked."),
+    EventSpec("enrolment.withdrawn.v1", en.EnrolmentWithdrawn, INTAKE, description="Given up."),
     EventSpec("attendance.recorded.v1", AttendanceRecorded, INTAKE, description="Presence."),
     EventSpec("assessment.recorded.v1", AssessmentRecorded, INTAKE, description="Test score."),
     EventSpec(
@@ -57,42 +48,42 @@ INTAKE_SPECS = [
 NETWORK_SPECS = [
     EventSpec(
         "enrolment.confirmed.v1",
-        EnrolmentConfirmed,
+        en.EnrolmentConfirmed,
         "ENROLMENT",
         subject="enrolment.confirmed",
         description="A seat is held.",
     ),
     EventSpec(
         "enrolment.waitlisted.v1",
-        EnrolmentWaitlisted,
+        en.EnrolmentWaitlisted,
         "ENROLMENT",
         subject="enrolment.waitlisted",
         description="The request waits for a seat.",
     ),
     EventSpec(
         "enrolment.rejected.v1",
-        EnrolmentRejected,
+        en.EnrolmentRejected,
         "ENROLMENT",
         subject="enrolment.rejected",
         description="The request is refused.",
     ),
     EventSpec(
         "enrolment.cancelled.v1",
-        EnrolmentCancelled,
+        en.EnrolmentCancelled,
         "ENROLMENT",
         subject="enrolment.cancelled",
         description="An enrolment ended before delivery.",
     ),
     EventSpec(
         "enrolment.completed.v1",
-        EnrolmentCompleted,
+        en.EnrolmentCompleted,
         "ENROLMENT",
         subject="enrolment.completed",
         description="The completion outcome.",
     ),
     EventSpec(
         "participant.link_requested.v1",
-        ParticipantLinkRequested,
+        en.ParticipantLinkRequested,
         "ENROLMENT",
         subject="enrolment.link_requested",
         description="A signed participant-page link to e-mail.",
