@@ -39,21 +39,24 @@ def who_label(who: str | None, lang: str) -> str | None:
 async def make_digests(pool: asyncpg.Pool, n: Notifier) -> int:
     """Turn the pending items of finished days (or today too, if so set) into deliveries.
 
-    A day must be over by the wall clock, and also by event time: while items keep coming,
-    only days before the latest day seen in the events are digested, so a history replayed
-    years later groups exactly the same items into the same digests as the first run. Once
-    no item has come for `digest_quiet_seconds`, the remaining finished days go out too.
+    A day must be over by the wall clock in the session's time zone (items are dated in
+    it), and also by event time: while items keep coming, only days before the latest day
+    seen in the events are digested, so a history replayed years later groups exactly the
+    same items into the same digests as the first run. Once no item has come for
+    `digest_quiet_seconds`, the remaining finished days go out too.
     """
-    today = n.clock().date()
-    until = today if n.settings.digest_include_today else today - timedelta(days=1)
+    days_back = 0 if n.settings.digest_include_today else 1
     made = 0
     async with pool.acquire() as con, con.transaction():
         progress = await store.digest_progress(con)
         if progress["latest_day"] is None:
             return 0
+        until = None
         if float(progress["idle_seconds"]) < n.settings.digest_quiet_seconds:
-            until = min(until, progress["latest_day"] - timedelta(days=1))
-        items = await store.claim_digest_items(con, until)
+            until = progress["latest_day"] - timedelta(days=1)
+        # "Today" is the session's: an item's day is a local date (`Notifier.digest`), which
+        # east of UTC is already tomorrow's date by the UTC clock in the evening.
+        items = await store.claim_digest_items(con, n.clock(), days_back, until)
         groups: dict[tuple[str, Any], list[Any]] = defaultdict(list)
         for item in items:
             groups[(item["organiser_email"], item["day"])].append(item)

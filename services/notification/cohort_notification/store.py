@@ -387,10 +387,19 @@ async def add_digest_item(con: Con, item: dict[str, Any]) -> None:
     )
 
 
-async def claim_digest_items(con: Con, until: date) -> list[asyncpg.Record]:
+async def claim_digest_items(
+    con: Con, now: datetime, days_back: int, until: date | None
+) -> list[asyncpg.Record]:
+    """Items of days that are over: `days_back` days before today *in the session's time
+    zone* (an item's day is a local date), and not after `until` (event time) if given."""
     return await con.fetch(
-        """SELECT * FROM digest_items WHERE NOT digested AND day <= $1
-           ORDER BY organiser_email, day, session_id, item_id FOR UPDATE SKIP LOCKED""",
+        """SELECT d.* FROM digest_items d LEFT JOIN sessions s USING (session_id)
+           WHERE NOT d.digested AND ($3::date IS NULL OR d.day <= $3)
+             AND d.day <= ($1::timestamptz AT TIME ZONE coalesce(s.timezone, 'UTC'))::date - $2::int
+           ORDER BY d.organiser_email, d.day, d.session_id, d.item_id
+           FOR UPDATE OF d SKIP LOCKED""",
+        now,
+        days_back,
         until,
     )
 
