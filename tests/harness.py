@@ -146,6 +146,20 @@ async def value(database_url: str, sql: str, *args: Any) -> Any:
         await con.close()
 
 
+@asynccontextmanager
+async def migrated_pool(database_url: str, definition: ServiceDefinition) -> AsyncIterator[Any]:
+    """A pool on `database_url` holding the tables of `definition`'s service (no service)."""
+    from cohort_kit.db import create_pool, migrate, service_migrations
+
+    pool = await create_pool(database_url)
+    try:
+        async with pool.acquire() as con:
+            await migrate(con, service_migrations(definition.name, definition.migrations))
+        yield pool
+    finally:
+        await pool.close()
+
+
 async def drain(sub: Any) -> list[Any]:
     """Fetch from a pull subscription until nothing is pending; acknowledge each message as
     it comes."""

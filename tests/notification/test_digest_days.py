@@ -15,7 +15,6 @@ import asyncpg
 import pytest
 from cohort_contracts.envelope import CloudEvent
 from cohort_contracts.sessions import SessionScheduled
-from cohort_kit.db import create_pool, migrate, service_migrations
 from cohort_notification import store
 from cohort_notification.app import definition
 from cohort_notification.digest import make_digests
@@ -23,17 +22,15 @@ from cohort_notification.notifier import Notifier
 from cohort_notification.settings import NotificationSettings
 
 from tests import factories
+from tests.harness import migrated_pool
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await create_pool(database_url)
-    async with p.acquire() as con:
-        await migrate(con, service_migrations("notification", definition.migrations))
-    yield p
-    await p.close()
+    async with migrated_pool(database_url, definition) as p:
+        yield p
 
 
 def notifier(database_url: str, now: datetime, include_today: bool) -> Notifier:

@@ -17,7 +17,6 @@ import asyncpg
 import pytest
 from cohort_cli.embedded import free_port
 from cohort_contracts import REGISTRY
-from cohort_kit.db import create_pool, migrate, service_migrations
 from cohort_kit.rebuild import apply
 from cohort_notification import store
 from cohort_notification.app import definition
@@ -27,6 +26,7 @@ from cohort_notification.settings import NotificationSettings
 from cohort_notification.worker import DeliveryWorker
 
 from tests import factories
+from tests.harness import migrated_pool
 from tests.notification.sinks import SmtpSink
 from tests.privacy import history as h
 
@@ -39,11 +39,8 @@ DEFINITION = definition
 
 @pytest.fixture
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await create_pool(database_url)
-    async with p.acquire() as con:
-        await migrate(con, service_migrations("notification", DEFINITION.migrations))
-    yield p
-    await p.close()
+    async with migrated_pool(database_url, DEFINITION) as p:
+        yield p
 
 
 @pytest.fixture
