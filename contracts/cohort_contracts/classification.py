@@ -324,6 +324,15 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
         },
         "r_provenance": _every(NONE, "consumer", "events", "first_time", "last_time", "applied_at"),
         "r_published": {"report_key": NONE, "event_id": NONE, "published_at": NONE},
+        # Per-session sums (counts over a session's facts) and the sessions to recount.
+        "r_session_sums": _every(
+            NONE, "session_id", "confirmed", "waitlisted", "rejected", "cancelled", "outcomes",
+            "issued", "revoked", "respondents", "relevance", "will_improve_performance",
+            "methodology", "content_quality", "gain_people", "pre", "post", "gain",
+            "gain_below_0", "gain_0_to_9", "gain_10_to_19", "gain_20_to_29", "gain_30_and_more",
+            "refreshed_at",
+        ),
+        "r_session_dirty": {"session_id": NONE},
     },
 }
 

@@ -11,6 +11,7 @@ from cohort_kit.access import held_rows, tables_by_participant
 from .domain import (
     AGREE,
     ATTRIBUTES,
+    FLAGS,
     GAIN_BUCKETS,
     RATINGS,
     Counts,
@@ -34,6 +35,8 @@ PROJECTION_TABLES = (
     "r_trainer",
     "r_notification",
     "r_provenance",
+    "r_session_sums",
+    "r_session_dirty",
 )
 
 # --- writes -------------------------------------------------------------------------------
@@ -421,52 +424,11 @@ def _grouping(*kept: str) -> int:
     return sum(1 << (len(_SETS) - 1 - i) for i, c in enumerate(_SETS) if c not in kept)
 
 
-_ENROLMENTS = f"""
-WITH per AS (
-  SELECT e.session_id, count(*) FILTER (WHERE confirmed) AS confirmed,
-         count(*) FILTER (WHERE waitlisted) AS waitlisted,
-         count(*) FILTER (WHERE rejected) AS rejected,
-         count(*) FILTER (WHERE cancelled) AS cancelled
-  FROM r_enrolment e WHERE e.session_id = any($3::text[])
-    AND (e.participant_id IS NULL OR {_COUNTED.format(col="e.participant_id")})
-  GROUP BY e.session_id)
-SELECT span, sum(confirmed)::bigint AS confirmed, sum(waitlisted)::bigint AS waitlisted,
-       sum(rejected)::bigint AS rejected, sum(cancelled)::bigint AS cancelled
-FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
-"""
-
-_OUTCOMES = f"""
-WITH per AS (
-  SELECT c.session_id, outcome, count(*) AS n FROM r_completion c
-  WHERE c.session_id = any($3::text[]) AND {_COUNTED.format(col="c.participant_id")}
-  GROUP BY c.session_id, outcome)
-SELECT span, outcome, sum(n)::bigint AS n FROM per JOIN {_SPANS} USING (session_id)
-GROUP BY span, outcome
-"""
-
-_CERTIFICATES = f"""
-WITH per AS (
-  SELECT c.session_id, count(*) AS issued, count(r.certificate_id) AS revoked
-  FROM r_certificate c LEFT JOIN r_revocation r USING (certificate_id)
-  WHERE c.session_id = any($3::text[]) AND {_COUNTED.format(col="c.participant_id")}
-  GROUP BY c.session_id)
-SELECT span, sum(issued)::bigint AS issued, sum(revoked)::bigint AS revoked
-FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
-"""
-
-_SATISFACTION = f"""
-WITH per AS (
-  SELECT e.session_id, count(*) AS respondents,
-         {", ".join(f"count(*) FILTER (WHERE {r} >= {AGREE}) AS {r}" for r in RATINGS)}
-  FROM r_evaluation e
-  WHERE e.session_id = any($3::text[]) AND {_COUNTED.format(col="e.respondent")}
-  GROUP BY e.session_id)
-SELECT span, sum(respondents)::bigint AS respondents,
-       {", ".join(f"sum({r})::bigint AS {r}" for r in RATINGS)}
-FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
-"""
-
-
+# Counts that add up over sessions: one row per session in r_session_sums (migration
+# 090), brought up to date from the facts by `refresh_session_sums` before a report reads
+# them, then summed per span. The per-session recount is the query the report ran over
+# every fact before (same filters, same exact numeric sums), now run only for the sessions
+# whose facts changed since the last refresh.
 def _bucket(lo: int | None, hi: int | None) -> str:
     parts = ([f"gain >= {lo}"] if lo is not None else []) + (
         [f"gain < {hi}"] if hi is not None else []
@@ -474,28 +436,110 @@ def _bucket(lo: int | None, hi: int | None) -> str:
     return " AND ".join(parts)
 
 
-# Sums in numeric (exact), so a span's mean is the same whatever its sessions.
-_KNOWLEDGE = f"""
-WITH per AS (
-  SELECT session_id, count(*) AS people, sum(pre::numeric) AS pre, sum(post::numeric) AS post,
-         sum(gain::numeric) AS gain,
+_BUCKETS = [n for n, _, _ in GAIN_BUCKETS]
+_GAIN_COLUMNS = [f"gain_{n}" for n in _BUCKETS]
+_SUM_COLUMNS = (
+    *FLAGS,
+    "outcomes",
+    "issued",
+    "revoked",
+    "respondents",
+    *RATINGS,
+    "gain_people",
+    "pre",
+    "post",
+    "gain",
+    *_GAIN_COLUMNS,
+    "refreshed_at",
+)
+
+_REFRESH = f"""
+WITH gone AS (DELETE FROM r_session_dirty
+              WHERE $1::text[] IS NULL OR session_id = any($1::text[]) RETURNING session_id),
+ids AS (SELECT DISTINCT session_id FROM gone),
+en AS (
+  SELECT e.session_id, count(*) FILTER (WHERE confirmed) AS confirmed,
+         count(*) FILTER (WHERE waitlisted) AS waitlisted,
+         count(*) FILTER (WHERE rejected) AS rejected,
+         count(*) FILTER (WHERE cancelled) AS cancelled
+  FROM r_enrolment e WHERE e.session_id IN (SELECT session_id FROM ids)
+    AND (e.participant_id IS NULL OR {_COUNTED.format(col="e.participant_id")})
+  GROUP BY e.session_id),
+oc AS (
+  SELECT session_id, jsonb_object_agg(outcome, n) AS outcomes
+  FROM (SELECT c.session_id, outcome, count(*) AS n FROM r_completion c
+        WHERE c.session_id IN (SELECT session_id FROM ids)
+          AND {_COUNTED.format(col="c.participant_id")}
+        GROUP BY c.session_id, outcome) o
+  GROUP BY session_id),
+ce AS (
+  SELECT c.session_id, count(*) AS issued, count(r.certificate_id) AS revoked
+  FROM r_certificate c LEFT JOIN r_revocation r USING (certificate_id)
+  WHERE c.session_id IN (SELECT session_id FROM ids) AND {_COUNTED.format(col="c.participant_id")}
+  GROUP BY c.session_id),
+sa AS (
+  SELECT e.session_id, count(*) AS respondents,
+         {", ".join(f"count(*) FILTER (WHERE {r} >= {AGREE}) AS {r}" for r in RATINGS)}
+  FROM r_evaluation e
+  WHERE e.session_id IN (SELECT session_id FROM ids) AND {_COUNTED.format(col="e.respondent")}
+  GROUP BY e.session_id),
+kn AS (
+  SELECT session_id, count(*) AS gain_people, sum(pre::numeric) AS pre,
+         sum(post::numeric) AS post, sum(gain::numeric) AS gain,
          {
-    ", ".join(f'count(*) FILTER (WHERE {_bucket(lo, hi)}) AS "{n}"' for n, lo, hi in GAIN_BUCKETS)
+    ", ".join(
+        f"count(*) FILTER (WHERE {_bucket(lo, hi)}) AS gain_{n}" for n, lo, hi in GAIN_BUCKETS
+    )
 }
   FROM (SELECT session_id, pre, post, post - pre AS gain
         FROM (SELECT a.session_id, max(score) FILTER (WHERE kind = 'pre') AS pre,
                      max(score) FILTER (WHERE kind = 'post') AS post
               FROM r_assessment a
-              WHERE a.session_id = any($3::text[])
+              WHERE a.session_id IN (SELECT session_id FROM ids)
                 AND {_COUNTED.format(col="a.participant_id")}
               GROUP BY a.session_id, a.participant_id) s
         WHERE pre IS NOT NULL AND post IS NOT NULL) g
   GROUP BY session_id)
-SELECT span, sum(people)::bigint AS people, (sum(pre) / sum(people))::float8 AS mean_pre,
-       (sum(post) / sum(people))::float8 AS mean_post,
-       (sum(gain) / sum(people))::float8 AS mean_gain,
-       {", ".join(f'sum("{n}")::bigint AS "{n}"' for n, _, _ in GAIN_BUCKETS)}
-FROM per JOIN {_SPANS} USING (session_id) GROUP BY span
+INSERT INTO r_session_sums
+SELECT ids.session_id,
+       {", ".join(f"coalesce(en.{f}, 0)" for f in FLAGS)}, coalesce(oc.outcomes, '{{}}'),
+       coalesce(ce.issued, 0), coalesce(ce.revoked, 0), coalesce(sa.respondents, 0),
+       {", ".join(f"coalesce(sa.{r}, 0)" for r in RATINGS)}, coalesce(kn.gain_people, 0),
+       coalesce(kn.pre, 0), coalesce(kn.post, 0), coalesce(kn.gain, 0),
+       {", ".join(f"coalesce(kn.{g}, 0)" for g in _GAIN_COLUMNS)}, now()
+FROM ids LEFT JOIN en USING (session_id) LEFT JOIN oc USING (session_id)
+LEFT JOIN ce USING (session_id) LEFT JOIN sa USING (session_id) LEFT JOIN kn USING (session_id)
+ON CONFLICT (session_id) DO UPDATE SET
+  {", ".join(f"{c} = EXCLUDED.{c}" for c in _SUM_COLUMNS)}
+"""
+
+# Refreshes one at a time (advisory lock, class 1803): see migration 090.
+_REFRESH_LOCK = "SELECT pg_advisory_xact_lock(1803, 0)"
+
+
+async def refresh_session_sums(con: asyncpg.Connection, sessions: list[str] | None) -> None:
+    """Recount the sums of the given sessions (None: every session) whose facts changed."""
+    async with con.transaction():
+        await con.execute(_REFRESH_LOCK)
+        await con.execute(_REFRESH, sessions)
+
+
+_SUMS = f"""
+SELECT span, {", ".join(f"sum({c})::bigint AS {c}" for c in (*FLAGS, "issued", "revoked"))},
+       sum(respondents)::bigint AS respondents,
+       {", ".join(f"sum({r})::bigint AS {r}" for r in RATINGS)},
+       sum(gain_people)::bigint AS people,
+       (sum(pre) / nullif(sum(gain_people), 0))::float8 AS mean_pre,
+       (sum(post) / nullif(sum(gain_people), 0))::float8 AS mean_post,
+       (sum(gain) / nullif(sum(gain_people), 0))::float8 AS mean_gain,
+       {", ".join(f'sum(gain_{n})::bigint AS "{n}"' for n in _BUCKETS)}
+FROM r_session_sums JOIN {_SPANS} USING (session_id) GROUP BY span
+"""
+
+_OUTCOMES = f"""
+SELECT span, o.key AS outcome, sum(o.value::bigint)::bigint AS n
+FROM r_session_sums s JOIN {_SPANS} USING (session_id), jsonb_each_text(s.outcomes) o
+GROUP BY span, o.key
 """
 
 Span = tuple[date, date]
@@ -517,6 +561,7 @@ async def count_spans(con: asyncpg.Connection, scope: Scope, spans: list[Span]) 
     counts = [_empty(m) for m in members]
     if not sessions:
         return counts
+    await refresh_session_sums(con, [s.session_id for s in sessions])
     async with con.transaction():
         # A million facts hash in memory rather than spill to disk (the default 4 MB).
         await con.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
@@ -533,21 +578,17 @@ async def _count_into(
     members = [c.sessions for c in counts]
     pairs = [(s.session_id, i) for i, m in enumerate(members) for s in m]
     args = ([p[0] for p in pairs], [p[1] for p in pairs], [s.session_id for s in sessions])
-    for r in await con.fetch(_ENROLMENTS, *args):
-        counts[r["span"]].enrolments = {f: r[f] for f in counts[r["span"]].enrolments}
-    for r in await con.fetch(_OUTCOMES, *args):
-        counts[r["span"]].outcomes[r["outcome"]] = r["n"]
-    for r in await con.fetch(_CERTIFICATES, *args):
-        counts[r["span"]].certificates_issued = r["issued"]
-        counts[r["span"]].certificates_revoked = r["revoked"]
-    for r in await con.fetch(_SATISFACTION, *args):
-        counts[r["span"]].respondents = r["respondents"]
-        counts[r["span"]].agree = {k: r[k] for k in RATINGS}
-    for r in await con.fetch(_KNOWLEDGE, *args):
+    for r in await con.fetch(_SUMS, *args[:2]):
         c = counts[r["span"]]
+        c.enrolments = {f: r[f] for f in FLAGS}
+        c.certificates_issued, c.certificates_revoked = r["issued"], r["revoked"]
+        c.respondents = r["respondents"]
+        c.agree = {k: r[k] for k in RATINGS}
         c.gain_people, c.mean_pre, c.mean_post = r["people"], r["mean_pre"], r["mean_post"]
         c.mean_gain = r["mean_gain"]
         c.distribution = {n: r[n] for n, _, _ in GAIN_BUCKETS}
+    for r in await con.fetch(_OUTCOMES, *args[:2]):
+        counts[r["span"]].outcomes[r["outcome"]] = r["n"]
     certified = await _trainers(con, counts)
     await _people(con, counts, sessions, certified)
 
