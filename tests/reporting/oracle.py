@@ -278,35 +278,35 @@ async def write_facts(con: asyncpg.Connection, facts: Facts) -> None:
             AT if s.cancelled else None,
             AT if s.closed else None,
         )
-    await _insert(
+    await insert_rows(
         con,
         "r_participant",
         facts.people,
         "participant_id, at, sex, organisation_kind, nationality, residence, statistics",
     )
-    await _insert(
+    await insert_rows(
         con,
         "r_enrolment",
         facts.enrolments,
         "enrolment_id, session_id, participant_id, confirmed, waitlisted, rejected, cancelled",
     )
-    await _insert(
+    await insert_rows(
         con,
         "r_completion",
         facts.completions,
         "enrolment_id, session_id, participant_id, outcome, attendance_ratio",
     )
-    await _insert(
+    await insert_rows(
         con, "r_assessment", facts.assessments, "session_id, participant_id, kind, at, score"
     )
-    await _insert(
+    await insert_rows(
         con,
         "r_evaluation",
         facts.evaluations,
         "session_id, respondent, at, "
         "relevance, will_improve_performance, methodology, content_quality",
     )
-    await _insert(
+    await insert_rows(
         con,
         "r_certificate",
         facts.certificates,
@@ -314,13 +314,13 @@ async def write_facts(con: asyncpg.Connection, facts: Facts) -> None:
     )
     revoked = [(c.certificate_id, AT) for c in facts.certificates if c.revoked]
     await con.executemany("INSERT INTO r_revocation VALUES ($1, $2)", revoked)
-    await _insert(con, "r_trainer", facts.trainers, "trainer_id, programme, certificate_id")
-    await _insert(
+    await insert_rows(con, "r_trainer", facts.trainers, "trainer_id, programme, certificate_id")
+    await insert_rows(
         con, "r_notification", facts.notifications, "notification_id, status, recipient, at"
     )
 
 
-async def _insert(con: asyncpg.Connection, table: str, rows: list, columns: str) -> None:
+async def insert_rows(con: asyncpg.Connection, table: str, rows: list, columns: str) -> None:
     """Insert dataclass rows; `at`, `issued_at` and `attendance_ratio` are filled in."""
     names = [c.strip() for c in columns.split(",")]
     filler = {"at": AT, "issued_at": AT, "attendance_ratio": 1.0}
